@@ -124,3 +124,29 @@ class FetchResult:
     mentions: list[Mention]
     cursor: Mapping[str, Any] | None
     errors: int = 0  # malformed items skipped (each one logged by the source)
+
+
+class AlertKind(str, enum.Enum):
+    URGENT = "urgent"  # an urgent complaint just arrived
+    WARNING = "warning"  # a deadline is about to pass
+    BREACH = "breach"  # a deadline passed with no response
+    SPIKE = "spike"  # many negative mentions in a short time
+    HEALTH = "health"  # a source started failing, or recovered
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message for the team's channel. `dedupe_key` makes each alert fire once."""
+
+    kind: AlertKind
+    title: str
+    dedupe_key: str
+    text: str = ""  # the customer's words (untrusted), or a health message
+    source: str | None = None
+    url: str | None = None  # link to the post on its platform
+    case_id: int | None = None
+    case_url: str | None = None  # link to the case in the desk
+    deadline_at: datetime | None = None
+    urgency: int | None = None
+    language: str | None = None
+    author: str | None = None
