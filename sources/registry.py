@@ -7,6 +7,18 @@ from sources.base import Source
 
 SOURCES: dict[str, str] = {
     "demo": "sources.demo:DemoSource",
+    "reddit": "sources.reddit:RedditSource",
+    "twitter": "sources.twitter:TwitterSource",
+    "trustpilot": "sources.trustpilot:TrustpilotSource",
+    "app_store": "sources.app_store:AppStoreSource",
+    "google_play": "sources.google_play:GooglePlaySource",
+    "google_business": "sources.google_business:GoogleBusinessSource",
+    "yelp": "sources.yelp:YelpSource",
+    "feed": "sources.feed:FeedSource",
+    "page": "sources.page:PageSource",
+    "hackernews": "sources.hackernews:HackerNewsSource",
+    "mastodon": "sources.mastodon:MastodonSource",
+    "bluesky": "sources.bluesky:BlueskySource",
 }
 
 
