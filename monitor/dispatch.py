@@ -21,7 +21,7 @@ class AlertDispatcher:
     def flush(self, limit: int = 50) -> int:
         """Send the due alerts; returns how many were delivered.
 
-        After a rate limit the rest of this round waits too: hammering a 429 helps nobody.
+        After a rate limit every pending alert waits for Retry-After: hammering a 429 helps nobody.
         """
         delivered = 0
         for alert_id, attempts, alert in self.outbox.due(self.clock.now(), limit):
@@ -37,6 +37,7 @@ class AlertDispatcher:
                 log.warning("alert %s not delivered (%s); retry in %.0f s", alert_id, exc, delay)
                 self.outbox.retry_later(alert_id, now + timedelta(seconds=delay), str(exc))
                 if exc.retry_after:
+                    self.outbox.postpone_all(now + timedelta(seconds=exc.retry_after))
                     break
                 continue
             self.outbox.delivered(alert_id, now)

@@ -135,7 +135,9 @@ def _describe(exc: ValidationError, prefix: str = "") -> str:
             lines.append(f"{key}: unknown key")
         else:
             got = err.get("input")
-            shown = "" if isinstance(got, (dict, Secret)) else f" (got {got!r})"
+            # a value typed where a secret reference belongs is itself a secret: never echo it
+            secretish = "secret" in err["msg"] or any(w in key for w in ("token", "secret", "password", "webhook"))
+            shown = "" if secretish or isinstance(got, (dict, Secret)) else f" (got {got!r})"
             lines.append(f"{key}: {err['msg']}{shown}")
     return "invalid configuration:\n  " + "\n  ".join(lines)
 

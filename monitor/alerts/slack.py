@@ -101,8 +101,7 @@ class SlackWebhookSink:
     def send(self, alert: Alert) -> None:
         url = _secret_value(self.url, self.what)
         payload = {**render_blocks(alert, now=self.clock.now()), "unfurl_links": False, "unfurl_media": False}
-        # requests' messages quote only the path of the URL, which is the secret part
-        resp = _post(self, url, payload, secret=self.url, fragments=[url, urlsplit(url).path])
+        resp = _post(self, url, payload, secret=self.url, fragments=[url, _path(url)])
         status = resp.status_code
         if 200 <= status < 300:
             return
@@ -200,10 +199,14 @@ def _post(
             timeout=sink.timeout,
             allow_redirects=False,  # a redirect is not Slack; never follow it with the secret
         )
+    except _CONFIG_ERRORS as exc:
+        # their messages quote the bad URL or header value whole: name the variable instead
+        message = f"{sink.what}: {type(exc).__name__}, check the value of {secret.env}"
+        permanent = True
     except requests.RequestException as exc:
         kind = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
         message = _redact(f"{sink.what}: {kind}: {exc}", secret, fragments)
-        permanent = isinstance(exc, _CONFIG_ERRORS)
+        permanent = False
     raise AlertDeliveryError(message, permanent=permanent) from None
 
 
@@ -222,6 +225,14 @@ def _redact(text: str, secret: Secret, fragments: list[str]) -> str:
         if len(fragment) >= 8:
             text = text.replace(fragment, "***")
     return text
+
+
+def _path(url: str) -> str:
+    """The secret part of a webhook URL: requests' messages quote the path, not the whole URL."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 def _code(body: str) -> str:

@@ -83,6 +83,16 @@ class Outbox:
     def failed(self, alert_id: int, now: datetime, error: str) -> None:
         self._update(alert_id, failed_at=now, attempts=t.alerts.c.attempts + 1, last_error=error)
 
+    def postpone_all(self, until: datetime) -> None:
+        """Hold every pending alert until `until` (after a rate limit, the channel is closed to all)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t.alerts)
+                .where(and_(t.alerts.c.delivered_at.is_(None), t.alerts.c.failed_at.is_(None),
+                            t.alerts.c.next_attempt_at < until))
+                .values(next_attempt_at=until)
+            )
+
     def pending_count(self) -> int:
         q = select(t.alerts.c.id).where(
             and_(t.alerts.c.delivered_at.is_(None), t.alerts.c.failed_at.is_(None))

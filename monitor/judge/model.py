@@ -1,0 +1,62 @@
+"""What the judge asks of a sentiment model, and the one place models are loaded.
+
+Loading a transformer costs seconds and hundreds of megabytes, so `load_model` keeps one
+instance per (model, languages, max_length): judges that differ only in threshold or batch size
+share it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Protocol, Sequence
+
+import torch
+
+from monitor.models import Label
+from monitor.settings import JudgeSettings
+
+log = logging.getLogger(__name__)
+
+_cache: dict[tuple, "SentimentModel"] = {}
+_lock = threading.Lock()
+
+
+class SentimentModel(Protocol):
+    """Scores one batch of texts; the judge does sorting, batching and error isolation."""
+
+    name: str  # recorded in every Judgement
+    languages: tuple[str, ...]  # ISO 639-1 codes it was trained for
+    classes: tuple[Label, ...]  # the classes its scores contain
+
+    def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """One {class: probability} dict per text, in order."""
+
+
+def load_model(settings: JudgeSettings) -> SentimentModel:
+    """The configured model, loaded once per process and reused."""
+    set_threads(settings.threads)
+    languages = tuple(sorted({code.strip().lower() for code in settings.languages})) if settings.languages else None
+    key = (settings.model, languages, settings.max_length)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _load(settings.model, languages, settings.max_length)
+        return _cache[key]
+
+
+def _load(model: str, languages: tuple[str, ...] | None, max_length: int) -> SentimentModel:
+    if model == "default":
+        from monitor.judge.packaged import PackagedModel
+
+        return PackagedModel.load(max_length=max_length, languages=languages)
+    from monitor.judge.hub import HubModel
+
+    return HubModel.load(model, max_length=max_length, languages=languages)
+
+
+def set_threads(threads: int | None) -> None:
+    """Torch's intra-op threads are process-wide: use the configured count, else every usable core."""
+    if threads is None:
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if torch.get_num_threads() != threads:
+        torch.set_num_threads(threads or 1)
