@@ -34,7 +34,7 @@ class App:
         self.store = Store(settings.database.url)
         self.store.create_all()
         self._judge = judge
-        self.sink = sink or build_sink(settings.alerts)
+        self.sink = sink or build_sink(settings.alerts, clock=self.clock)
         self.source_settings = settings.source_settings()
         self.not_configured: dict[str, str] = {}
 

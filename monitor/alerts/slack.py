@@ -18,23 +18,24 @@ answers HTTP 200 with `{"ok": false, "error": "..."}`, except 429 with Retry-Aft
 limits ("Rate limits"). The sinks never sleep: the outbox reschedules.
 
 The webhook URL and the bot token are secrets. Error messages are built from a status and a
-Slack error code, or from a requests exception passed through `mask` (requests puts the URL in
-its messages); errors are raised `from None` so no traceback carries the original exception.
+Slack error code, or from a requests exception passed through `redact` (`mask`, plus the URL's
+path, which is what requests quotes); errors are raised `from None` so no traceback carries the
+original exception; urllib3's DEBUG lines are masked too (`redact.py`).
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import requests
 
 from monitor.alerts.blocks import render_blocks
+from monitor.alerts.redact import mask_url_in_urllib3_logs, redact, url_path
 from monitor.alerts.sinks import AlertDeliveryError
 from monitor.clock import Clock, SystemClock
 from monitor.models import Alert
-from monitor.secrets import MissingSecret, Secret, mask
+from monitor.secrets import MissingSecret, Secret
 
 USER_AGENT = "replywatch-alerts (+https://github.com/replywatch)"
 
@@ -94,6 +95,7 @@ class SlackWebhookSink:
         clock: Clock | None = None,
     ):
         self.url = url
+        mask_url_in_urllib3_logs(url)
         self.session = session or requests.Session()
         self.timeout = timeout
         self.clock = clock or SystemClock()
@@ -101,7 +103,8 @@ class SlackWebhookSink:
     def send(self, alert: Alert) -> None:
         url = _secret_value(self.url, self.what)
         payload = {**render_blocks(alert, now=self.clock.now()), "unfurl_links": False, "unfurl_media": False}
-        resp = _post(self, url, payload, secret=self.url, fragments=[url, _path(url)])
+        # requests quotes only the URL's path in its messages, and the path is the secret part
+        resp = _post(self, url, payload, secret=self.url, fragments=[url, url_path(url)])
         status = resp.status_code
         if 200 <= status < 300:
             return
@@ -205,7 +208,7 @@ def _post(
         permanent = True
     except requests.RequestException as exc:
         kind = "timed out" if isinstance(exc, requests.Timeout) else type(exc).__name__
-        message = _redact(f"{sink.what}: {kind}: {exc}", secret, fragments)
+        message = redact(f"{sink.what}: {kind}: {exc}", secret, fragments)
         permanent = False
     raise AlertDeliveryError(message, permanent=permanent) from None
 
@@ -216,23 +219,6 @@ def _secret_value(secret: Secret, what: str) -> str:
         return secret.get().strip()
     except MissingSecret as exc:
         raise AlertDeliveryError(f"{what}: {exc}", permanent=True) from None
-
-
-def _redact(text: str, secret: Secret, fragments: list[str]) -> str:
-    """`mask`, and also the parts of the secret `mask` cannot know about (a URL's path)."""
-    text = mask(text, [secret])
-    for fragment in sorted(fragments, key=len, reverse=True):
-        if len(fragment) >= 8:
-            text = text.replace(fragment, "***")
-    return text
-
-
-def _path(url: str) -> str:
-    """The secret part of a webhook URL: requests' messages quote the path, not the whole URL."""
-    try:
-        return urlsplit(url).path
-    except ValueError:
-        return ""
 
 
 def _code(body: str) -> str:
