@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -76,6 +76,11 @@ class SlackSettings(_Section):
     channel: str | None = Field(None, description="Channel for chat.postMessage.")
     api_url: str = Field("https://slack.com/api", description="Slack Web API base URL.")
     timeout_seconds: float = Field(10, gt=0)
+    signing_secret: Secret | None = Field(
+        None, description="Signing secret that verifies Slack's button requests (secret)."
+    )
+    socket_mode: bool = Field(False, description="Receive button presses over Socket Mode (no public URL).")
+    app_token: Secret | None = Field(None, description="App-level token (xapp-...) for Socket Mode (secret).")
 
 
 class AlertSettings(_Section):
@@ -91,9 +96,22 @@ class SchedulerSettings(_Section):
     lease_seconds: float = Field(600, gt=0, description="How long a poll holds its source lock.")
 
 
+class WebUser(_Section):
+    password_hash: str = Field(description="Hash from `replywatch hash-password` (never the password).")
+    role: Literal["approver", "viewer"] = Field("approver", description="Viewers cannot approve or reject.")
+
+
 class WebSettings(_Section):
-    host: str = "127.0.0.1"
+    enabled: bool = Field(True, description="Serve the web desk from `replywatch run`.")
+    host: str = Field("127.0.0.1", description="Address the desk listens on.")
     port: int = Field(8080, gt=0, lt=65536)
+    secret_key: Secret | None = Field(
+        None, description="Key that signs session cookies (secret); without it sessions end at restart."
+    )
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (set when served over HTTPS).")
+    users: dict[str, WebUser] = Field(default_factory=dict, description="Desk logins by user name.")
+    login_attempts: int = Field(5, gt=0, description="Failed logins allowed per user and address...")
+    login_window_seconds: int = Field(300, gt=0, description="...within this many seconds.")
 
 
 class Settings(_Section):
