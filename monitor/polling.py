@@ -47,6 +47,23 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_is_dead(holder: str) -> bool:
+    """A lease held by a process of this host that no longer exists (it crashed) is stale.
+
+    Holders on other hosts are never judged: their lease simply expires."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class SourcePoller:
     def __init__(self, name: str, source: Source, store: Store, pipeline: Pipeline, clock: Clock, *,
                  deadline_minutes: int, max_reply_chars: int | None, lease_seconds: float,
@@ -68,7 +85,7 @@ class SourcePoller:
         if not force and health.get("retry_at") and health["retry_at"] > now:
             return PollOutcome(self.name, "skipped", detail=f"backing off until {health['retry_at']:%H:%M:%S}")
         lease = f"poll:{self.name}"
-        if not self.store.leases.acquire(lease, self.holder, now, self.lease_seconds):
+        if not self.store.leases.acquire(lease, self.holder, now, self.lease_seconds, stale=holder_is_dead):
             return PollOutcome(self.name, "busy", detail="another process is polling this source")
         try:
             return self._poll_locked(health)

@@ -6,7 +6,7 @@ cron run and the daemon) cannot poll the same source at once, on SQLite or Postg
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -41,8 +41,15 @@ class Leases:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def acquire(self, name: str, holder: str, now: datetime, ttl_seconds: float) -> bool:
+    def acquire(self, name: str, holder: str, now: datetime, ttl_seconds: float, *,
+                stale: Callable[[str], bool] | None = None) -> bool:
+        """Take the lease if it is free, expired, ours, or held by a process `stale` says is dead."""
         expires = now + timedelta(seconds=ttl_seconds)
+        if stale is not None:
+            current = self.holder(name, now)
+            if current and current != holder and stale(current):
+                with self.engine.begin() as conn:
+                    conn.execute(t.leases.delete().where(and_(t.leases.c.name == name, t.leases.c.holder == current)))
         with self.engine.begin() as conn:
             taken = conn.execute(
                 update(t.leases)

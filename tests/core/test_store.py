@@ -122,3 +122,9 @@ def test_times_come_back_timezone_aware(store):
     store.ingest("demo", [complaint_record(1)], None, now=T0)
     case = store.open_queue()[0]
     assert case.deadline_at.tzinfo is not None and case.mention.created_at == T0 + timedelta(seconds=1)
+
+
+def test_lease_of_a_dead_holder_is_taken_over(store):
+    assert store.leases.acquire("poll:demo", "host:1:dead", T0, 600)
+    assert not store.leases.acquire("poll:demo", "host:2:alive", T0, 600, stale=lambda h: False)
+    assert store.leases.acquire("poll:demo", "host:2:alive", T0, 600, stale=lambda h: h == "host:1:dead")
