@@ -78,7 +78,7 @@ def _settings(args: argparse.Namespace, *, require_secrets: bool = True, **overr
 def _setup_logging(settings: Settings | None, verbose: bool) -> None:
     level = logging.DEBUG if verbose else getattr(logging, settings.app.log_level if settings else "INFO")
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for noisy in ("apscheduler", "urllib3", "httpx", "filelock"):
+    for noisy in ("apscheduler", "urllib3", "httpx", "filelock", "tweepy", "prawcore", "praw"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
 
 
