@@ -11,12 +11,12 @@ import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib import robotparser
 from urllib.parse import urlsplit
 
 import requests
 
 from sources.errors import MalformedPayload, SourceConfigError, TransientSourceError
+from sources.robots import Robots
 
 DEFAULT_USER_AGENT = "Replywatch/0.1 (+https://github.com/replywatch/replywatch; review-response monitor)"
 
@@ -96,7 +96,7 @@ class PoliteSession:
         self.timeout = timeout
         self.obey_robots = obey_robots
         self.sleep = sleep
-        self._robots: dict[str, robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, Robots | None] = {}
 
     def get(self, url: str, *, what: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", url, what=what, **kwargs)
@@ -148,7 +148,7 @@ class PoliteSession:
         parser = self._robots[root]
         return True if parser is None else parser.can_fetch(self.user_agent, url)
 
-    def _read_robots(self, root: str) -> robotparser.RobotFileParser | None:
+    def _read_robots(self, root: str) -> Robots | None:
         """robots.txt, or None (= everything allowed) when the site has none or it is unreachable."""
         try:
             with self._turn(root + "/robots.txt"):
@@ -157,9 +157,7 @@ class PoliteSession:
             return None
         if response.status_code >= 400:
             return None
-        parser = robotparser.RobotFileParser()
-        parser.parse(response.text.splitlines())
-        return parser
+        return Robots(response.text)  # RFC 9309 wildcards: urllib.robotparser ignores them
 
 
 def utc_from_timestamp(seconds: float) -> datetime:

@@ -16,7 +16,6 @@ from monitor.secrets import MissingSecret, Secret
 from sources.base import CheckResult, SourceSettings
 from sources.errors import NotConfigured, SourceConfigError, SourceError
 from sources.http import PoliteSession
-from sources.robots import RobotsSession
 
 log = logging.getLogger("replywatch.sources")
 
@@ -61,7 +60,7 @@ def polite_session(settings: HttpSettings, http: Any, *, obey_robots: bool) -> P
     transport = http.session if isinstance(http, PoliteSession) else http
     if transport is not None and not isinstance(transport, requests.Session):
         raise TypeError(f"http must be a requests.Session or a PoliteSession, not {type(http).__name__}")
-    return RobotsSession(delay_seconds=settings.delay_seconds, timeout=settings.timeout_seconds,
+    return PoliteSession(delay_seconds=settings.delay_seconds, timeout=settings.timeout_seconds,
                          obey_robots=obey_robots, session=transport)
 
 

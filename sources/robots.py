@@ -5,17 +5,13 @@ Python's `urllib.robotparser` matches rules as plain prefixes, so a rule such as
 RFC 9309: `*` matches any run of characters, `$` anchors the end, the longest matching rule
 wins and Allow wins a tie; the group for our product token is used, else the `*` group.
 
-`RobotsSession` is a `PoliteSession` that reads robots.txt with it.
+`sources.http.PoliteSession` reads every robots.txt with it.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-
-import requests
-
-from sources.http import PoliteSession
 
 MAX_ROBOTS_BYTES = 500 * 1024  # RFC 9309: crawlers may ignore what follows the first 500 KiB
 
@@ -71,17 +67,3 @@ def _matches(pattern: str, target: str) -> bool:
     anchored = pattern.endswith("$")
     body = re.escape(pattern[:-1] if anchored else pattern).replace(r"\*", ".*")
     return re.match(body + ("$" if anchored else ""), target) is not None
-
-
-class RobotsSession(PoliteSession):
-    """A PoliteSession whose robots.txt reading understands wildcards."""
-
-    def _read_robots(self, root: str) -> Robots | None:  # type: ignore[override]
-        try:
-            with self._turn(root + "/robots.txt"):
-                response = self.session.get(root + "/robots.txt", timeout=self.timeout)
-        except requests.RequestException:
-            return None
-        if response.status_code >= 400:
-            return None
-        return Robots(response.text)
