@@ -37,11 +37,36 @@ def db_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'replywatch.db'}"
 
 
+PG_URL = os.environ.get("REPLYWATCH_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
 @pytest.fixture
-def store(db_url):
+def pg_url():
+    """A fresh schema in the local PostgreSQL server (started by scripts/ensure-services.sh)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"rw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - say what is missing, plainly
+        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} ({type(exc).__name__}); run scripts/ensure-services.sh")
+    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request, db_url):
+    """The store on each supported database: SQLite (the default) and PostgreSQL."""
     from monitor.store import Store
 
-    s = Store(db_url)
+    url = db_url if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    s = Store(url)
     s.create_all()
     yield s
     s.dispose()

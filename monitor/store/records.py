@@ -8,8 +8,19 @@ from typing import Any, Mapping
 from monitor.models import CaseState, Category, Judgement, Label, Mention
 
 
+def without_nul(value: Any) -> Any:
+    """Drop NUL characters, which PostgreSQL refuses in text and JSON (platform payloads have them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def mention_row(m: Mention) -> dict[str, Any]:
-    return {
+    return without_nul({
         "source": m.source,
         "external_id": m.external_id,
         "url": m.url,
@@ -23,7 +34,7 @@ def mention_row(m: Mention) -> dict[str, Any]:
         "created_at": m.created_at,
         "fetched_at": m.fetched_at or m.created_at,
         "raw": dict(m.raw) if m.raw is not None else None,
-    }
+    })
 
 
 def mention_from_row(r: Mapping[str, Any]) -> Mention:

@@ -128,3 +128,11 @@ def test_lease_of_a_dead_holder_is_taken_over(store):
     assert store.leases.acquire("poll:demo", "host:1:dead", T0, 600)
     assert not store.leases.acquire("poll:demo", "host:2:alive", T0, 600, stale=lambda h: False)
     assert store.leases.acquire("poll:demo", "host:2:alive", T0, 600, stale=lambda h: h == "host:1:dead")
+
+
+def test_nul_characters_in_payloads_are_dropped_not_fatal(store):
+    from dataclasses import replace
+
+    m = replace(mention(1, text="broken\x00text"), raw={"body": "a\x00b", "list": ["\x00"]})
+    store.ingest("demo", [Record(m)], None, now=T0)
+    assert store.mention_count() == 1
