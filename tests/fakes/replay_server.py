@@ -128,6 +128,8 @@ class ReplayServer:
                         if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                             self.send_header(k, v)
                     self.send_header("Content-Length", str(len(reply.body)))
+                    if self.close_connection:  # the client asked for Connection: close
+                        self.send_header("Connection", "close")
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(reply.body)
