@@ -188,3 +188,25 @@ def test_poll_once_exits_zero_when_every_source_succeeded(db_url, tmp_path, caps
     cfg.write_text('[sources.demo]\nenabled = true\nrelease_seconds = 0\n', encoding="utf-8")
     assert main(["--config", str(cfg), "--db", db_url, "poll", "--once"]) == 0
     assert "demo: ok" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_urgent_complaints_reach_slack_right_after_the_poll_that_found_them(db_url, default_judge, clock, monkeypatch):
+    from tests.fakes.slack_server import FakeSlack
+
+    with FakeSlack() as slack:
+        monkeypatch.setenv("RW_TEST_SLACK_HOOK", slack.webhook_url)
+        settings = load_settings(os.devnull, overrides={
+            "database": {"url": db_url},
+            "sources": {"demo": {"enabled": True, "release_seconds": 0}},
+            "alerts": {"slack": {"enabled": True, "webhook_url": {"env": "RW_TEST_SLACK_HOOK"}}},
+        })
+        app = App(settings, judge=default_judge, clock=clock)
+        app.poll("demo")
+        bodies = [str(r.json) for r in slack.requests]
+        app.close()
+    # the sample set's fire, lawyer and scam complaints are urgent (legal/safety words)
+    assert any("caught fire" in b for b in bodies)
+    assert any("lawyer" in b.lower() for b in bodies)
+    assert all("<script>" not in b for b in bodies)  # hostile text is escaped for Slack
+    assert app.store.outbox.pending_count() == 0
