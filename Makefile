@@ -7,7 +7,7 @@ BIN     = $(VENV)/bin
 export HF_HUB_OFFLINE = 1
 export TRANSFORMERS_OFFLINE = 1
 
-.PHONY: install install-test demo test bench
+.PHONY: install install-test demo test bench screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,6 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python benchmarks/run_all.py
+
+screenshots: install-test
+	$(BIN)/python scripts/screenshots.py

@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--keep", action="store_true", help="keep an existing demo database")
 
     sub.add_parser("check", help="validate the configuration and each enabled source")
+    sub.add_parser("hash-password", help="print a password hash for [web.users.NAME] (asks twice, or reads stdin)")
 
     judge = sub.add_parser("judge", help="judge texts (arguments, or one per line on stdin)")
     judge.add_argument("texts", nargs="*")
@@ -93,14 +94,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _serve_desk(app):
+    """The web desk beside the daemon, on web.host:web.port (--port is already merged)."""
+    if not app.settings.web.enabled:
+        return None
+    from monitor.web import serve
+
+    try:
+        return serve(app)
+    except OSError as exc:
+        raise ConfigError(f"web: cannot listen on {app.settings.web.host}:{app.settings.web.port}: {exc}") from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.app import App
     from monitor.scheduler import run_daemon
 
     settings = _settings(args)
     _setup_logging(settings, args.verbose)
-    run_daemon(App(settings))
+    app = App(settings)
+    desk = _serve_desk(app)
+    try:
+        run_daemon(app)
+    finally:
+        if desk is not None:
+            desk.stop()
     return 0
+
+
+def cmd_hash_password(args: argparse.Namespace) -> int:
+    from monitor.web.auth import hash_password_command
+
+    return hash_password_command()
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
@@ -143,12 +168,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "sources": {"demo": {"enabled": True, "interval_seconds": 10, "release_seconds": args.release_seconds}},
         "scheduler": {"jitter_seconds": 1},
     }
-    # the demo ignores config.toml's sources: it must run on a fresh machine with no credentials
+    from monitor.web.auth import demo_login
+
+    user, password, entry = demo_login()
+    overrides["web"] = {"users": {user: entry}}
+    # the demo ignores config.toml: it must run on a fresh machine with no credentials
     settings = load_settings(os.devnull, overrides=overrides)
-    if args.port:
-        settings = settings.model_copy(update={"web": settings.web.model_copy(update={"port": args.port})})
     _setup_logging(settings, args.verbose)
     db = settings.database.url
+    app = App(settings)
+    desk = _serve_desk_at(app, args.port)
 
     def started() -> None:
         print(
@@ -159,12 +188,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"  one case:   replywatch --db {db} show ID\n"
             f"  approve:    replywatch --db {db} approve ID\n"
             f"  triage:     replywatch --db {db} triage\n"
-            f"Alerts go to this log (Slack is not configured). Stop with Ctrl-C.\n",
+            + (f"  web desk:   {desk.url}/queue   (user {user}, password {password})\n" if desk else "")
+            + "Alerts go to this log (Slack is not configured). Stop with Ctrl-C.\n",
             flush=True,
         )
 
-    run_daemon(App(settings), on_started=started)
+    try:
+        run_daemon(app, on_started=started)
+    finally:
+        if desk is not None:
+            desk.stop()
     return 0
+
+
+def _serve_desk_at(app, port: int | None):
+    """The demo's desk: --port when given (0 = any free port), else web.port, else any free port
+    (the demo must start on a machine where 8080 is taken)."""
+    from monitor.web import serve
+
+    try:
+        return serve(app, port=port) if port is not None else serve(app)
+    except OSError as exc:
+        if port is not None:
+            raise ConfigError(f"web: cannot listen on port {port}: {exc}") from None
+        log.warning("web: port %s is taken (%s); the desk uses a free port instead", app.settings.web.port, exc)
+        return serve(app, port=0)
 
 
 def _demo_items() -> list:
@@ -293,4 +341,5 @@ COMMANDS = {
     "show": cmd_show,
     "approve": cmd_approve,
     "reject": cmd_reject,
+    "hash-password": cmd_hash_password,
 }

@@ -41,7 +41,9 @@ def build_sink(
     slack = alert_settings.slack
     if not slack.enabled:
         return LogSink()
-    common = {"session": session, "timeout": slack.timeout_seconds, "clock": clock}
+    # buttons only when Slack can deliver the presses back to the desk
+    actions = slack.signing_secret is not None or slack.socket_mode
+    common = {"session": session, "timeout": slack.timeout_seconds, "clock": clock, "actions": actions}
     if slack.bot_token is not None and slack.channel:
         return SlackBotSink(slack.bot_token, slack.channel, api_url=slack.api_url, **common)
     if slack.webhook_url is not None:

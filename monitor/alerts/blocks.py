@@ -35,10 +35,11 @@ _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 _URL_UNSAFE = re.compile(r'[\x00-\x20\x7f<>|"\\^`{}]|\s')
 
 
-def render_blocks(alert: Alert, *, now: datetime | None = None) -> dict[str, Any]:
+def render_blocks(alert: Alert, *, now: datetime | None = None, actions: bool = False) -> dict[str, Any]:
     """`{"text": fallback, "blocks": [...]}` for chat.postMessage or an incoming webhook.
 
-    `now` (aware UTC, default the system time) turns a warning's deadline into "in N min".
+    `now` (aware UTC, default the system time) turns a warning's deadline into "in N min";
+    `actions` adds Approve / Edit / Reject buttons under a case alert.
     """
     heading = _heading(alert, now)
     header = f"{heading} · {alert.source}" if alert.source else heading
@@ -60,6 +61,10 @@ def render_blocks(alert: Alert, *, now: datetime | None = None) -> dict[str, Any
     ]
     if links:
         blocks.append(_section("  ·  ".join(links)))
+    if actions:
+        from monitor.alerts.buttons import action_blocks
+
+        blocks += action_blocks(alert)
     summary = alert.title.strip() or alert.text.strip()
     fallback = heading if not summary else f"{heading}: {escape(_clip(_one_line(summary), TITLE_CHARS))}"
     return {"text": fallback, "blocks": blocks}

@@ -93,8 +93,10 @@ class SlackWebhookSink:
         session: requests.Session | None = None,
         timeout: float = 10,
         clock: Clock | None = None,
+        actions: bool = False,
     ):
         self.url = url
+        self.actions = actions
         mask_url_in_urllib3_logs(url)
         self.session = session or requests.Session()
         self.timeout = timeout
@@ -102,7 +104,8 @@ class SlackWebhookSink:
 
     def send(self, alert: Alert) -> None:
         url = _secret_value(self.url, self.what)
-        payload = {**render_blocks(alert, now=self.clock.now()), "unfurl_links": False, "unfurl_media": False}
+        blocks = render_blocks(alert, now=self.clock.now(), actions=self.actions)
+        payload = {**blocks, "unfurl_links": False, "unfurl_media": False}
         # requests quotes only the URL's path in its messages, and the path is the secret part
         resp = _post(self, url, payload, secret=self.url, fragments=[url, url_path(url)])
         status = resp.status_code
@@ -136,8 +139,10 @@ class SlackBotSink:
         session: requests.Session | None = None,
         timeout: float = 10,
         clock: Clock | None = None,
+        actions: bool = False,
     ):
         self.token = token
+        self.actions = actions
         self.channel = channel
         self.api_url = api_url.rstrip("/")
         self.session = session or requests.Session()
@@ -152,7 +157,7 @@ class SlackBotSink:
         token = _secret_value(self.token, self.what)
         payload = {
             "channel": self.channel,
-            **render_blocks(alert, now=self.clock.now()),
+            **render_blocks(alert, now=self.clock.now(), actions=self.actions),
             "unfurl_links": False,
             "unfurl_media": False,
         }

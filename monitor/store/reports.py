@@ -25,8 +25,9 @@ from sqlalchemy.engine import Engine
 
 from monitor.models import CaseState
 from monitor.store import tables as t
+from monitor.store.store import SYSTEM
 
-UNJUDGED = "unjudged"
+UNJUDGED = "not judged"  # no judgement, or a language the model does not cover
 UNITS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
@@ -133,7 +134,8 @@ class Reports:
         rows: dict[str, dict[str, Any]] = {}
 
         def row(source: str) -> dict[str, Any]:
-            return rows.setdefault(source, {"mentions": 0, "negative": 0, "cases": 0, "waits": [], "due": 0, "on_time": 0})
+            return rows.setdefault(
+                source, {"mentions": 0, "negative": 0, "cases": 0, "waits": [], "due": 0, "on_time": 0})
 
         with self.engine.connect() as conn:
             for r in conn.execute(mentions_q):
@@ -236,9 +238,10 @@ class Reports:
 
     # -- history --------------------------------------------------------------------------
 
-    def history(self, *, limit: int = 100, before: int | None = None,
-                case_id: int | None = None) -> list[HistoryEntry]:
-        """Events newest first (ids below `before`); approvals carry the draft and the sent text."""
+    def history(self, *, limit: int = 100, before: int | None = None, case_id: int | None = None,
+                people_only: bool = False) -> list[HistoryEntry]:
+        """Events newest first (ids below `before`); approvals carry the draft and the sent text.
+        `people_only` leaves out what Replywatch itself did (opened, drafted, deadline events)."""
         q = (
             select(t.events, t.mentions.c.source)
             .select_from(
@@ -252,6 +255,8 @@ class Reports:
             q = q.where(t.events.c.id < before)
         if case_id is not None:
             q = q.where(t.events.c.case_id == case_id)
+        if people_only:
+            q = q.where(t.events.c.actor != SYSTEM)
         with self.engine.connect() as conn:
             rows = conn.execute(q).all()
             draft_ids = {

@@ -534,3 +534,17 @@ def test_backoff_stays_between_half_the_ceiling_and_the_ceiling(attempts, retry_
     assert ceiling / 2 <= delay or delay == retry_after
     assert delay <= max(ceiling, retry_after or 0)
     assert delay >= (retry_after or 0)
+
+
+def test_case_alerts_carry_buttons_only_when_asked():
+    from monitor.alerts.blocks import render_blocks
+    from monitor.models import Alert, AlertKind
+
+    alert = Alert(kind=AlertKind.URGENT, title="t", dedupe_key="k", text="x", case_id=7,
+                  case_url="https://desk.example/items/7")
+    plain = render_blocks(alert)
+    with_buttons = render_blocks(alert, actions=True)
+    assert not any(b["type"] == "actions" for b in plain["blocks"])
+    actions = [b for b in with_buttons["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == ["approve", "edit", "reject"]
+    assert actions[0]["elements"][0]["value"] == "7"
