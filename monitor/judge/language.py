@@ -72,7 +72,7 @@ def is_covered(language: str | None, text: str, languages: tuple[str, ...] | fro
     """Can a model trained on `languages` judge this text? See the module docstring for None."""
     if language is not None:
         return language in languages
-    script = dominant_script(text)
+    script = dominant_script(words_only(text))
     return script is not None and bool(SCRIPT_LANGUAGES.get(script, frozenset()) & set(languages))
 
 

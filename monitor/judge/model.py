@@ -32,6 +32,9 @@ class SentimentModel(Protocol):
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """One {class: probability} dict per text, in order."""
 
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        """Tokens per text (after truncation), used to sort texts into batches."""
+
 
 def load_model(settings: JudgeSettings) -> SentimentModel:
     """The configured model, loaded once per process and reused."""

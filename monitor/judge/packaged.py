@@ -42,6 +42,9 @@ class PackagedModel:
     ) -> "PackagedModel":
         return cls(MeanPooledEncoder(packaged_model_dir(), max_length=max_length), Head.load(head), languages=languages)
 
+    def token_counts(self, texts: Sequence[str]) -> list[int]:
+        return self.encoder.token_counts(texts)
+
     @torch.inference_mode()
     def predict(self, texts: Sequence[str]) -> list[dict[str, float]]:
         pooled = self.encoder.embed(texts)

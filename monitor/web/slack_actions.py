@@ -25,7 +25,6 @@ import requests
 from flask import Blueprint, abort, request
 
 from monitor.alerts.blocks import escape
-from monitor.alerts.buttons import CASE_KINDS
 from monitor.store import TransitionError
 from monitor.web.context import Desk, desk
 from responders.posting import deliver_approved

@@ -276,7 +276,7 @@ def test_mastodon_statuses_become_mentions(server, clock, http):
 
     remote, local = result.mentions
     assert local.text == "Ordered from #acme three weeks ago, still nothing."
-    assert local.external_id == f"https://mastodon.example/users/alice/statuses/1" and local.reply_to == "1"
+    assert local.external_id == "https://mastodon.example/users/alice/statuses/1" and local.reply_to == "1"
     assert (local.author, local.author_reach, local.language, local.title) == (
         f"@alice@{server.url.split('//')[1]}", 120, "en", "delivery rant")
     assert local.url == "https://mastodon.example/@alice/1"
