@@ -239,7 +239,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             result = type("R", (), {"ok": False, "detail": f"{type(exc).__name__}: {exc}"})()
         health = app.store.health.get(name)
         state = f" (last poll: {health['state']}{', ' + health['detail'] if health and health.get('detail') else ''})" if health else ""
-        print(f"{name}: {'ok' if result.ok else 'FAILED'} {result.detail}{state}")
+        detail = result.detail.removeprefix(f"{name}: ")  # sources name themselves; say it once
+        print(f"{name}: {'ok' if result.ok else 'FAILED'} {detail}{state}")
         failed |= not result.ok
     app.close()
     return 1 if failed else 0

@@ -110,4 +110,4 @@ def test_check_reports_each_enabled_source(tmp_path, capsys):
     cfg.write_text("[sources.demo]\nenabled = true\n", encoding="utf-8")
     assert main(["--config", str(cfg), "--db", f"sqlite:///{tmp_path / 'c.db'}", "check"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("config: ok") and "demo: ok demo: 76 sample mentions" in out
+    assert out.startswith("config: ok") and "demo: ok 76 sample mentions" in out

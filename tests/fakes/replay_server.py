@@ -109,6 +109,7 @@ class ReplayServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # else every keep-alive reply waits ~40 ms for a delayed ACK
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass

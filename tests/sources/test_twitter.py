@@ -255,6 +255,7 @@ def test_a_spent_usage_cap_is_a_config_error(server, clock):
 def test_401_is_a_config_error_that_names_the_variable_never_the_token(server, clock, caplog):
     server.add("GET", SEARCH, status=401, body=problem(401, "Unauthorized", "Unauthorized"))
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="tweepy")  # the CLI quiets tweepy; this test reads its debug log
 
     with pytest.raises(SourceConfigError) as caught:
         make_source(server, clock).fetch(None)
