@@ -1,5 +1,6 @@
 """The daemon: APScheduler runs one job per source at its interval (with jitter), the deadline
-sweeper and the alert dispatcher; SIGTERM/SIGINT stop it gracefully (running polls finish)."""
+sweeper, the alert dispatcher and the posting of approved replies; SIGTERM/SIGINT stop it
+gracefully (running jobs finish)."""
 from __future__ import annotations
 
 import logging
@@ -13,10 +14,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
+from responders.posting import post_pending
 
 log = logging.getLogger("replywatch.daemon")
 
 DISPATCH_SECONDS = 10
+POST_SECONDS = 30
 
 
 def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
@@ -31,7 +34,7 @@ def _guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
 
 def build_scheduler(app: App) -> BackgroundScheduler:
     # one worker per source (+2) so a slow platform never delays the others
-    workers = max(2, len(app.pollers) + 2)
+    workers = max(2, len(app.pollers) + 3)
     scheduler = BackgroundScheduler(executors={"default": ThreadPoolExecutor(workers)}, timezone=timezone.utc)
     now = datetime.now(timezone.utc)
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": now}
@@ -45,6 +48,8 @@ def build_scheduler(app: App) -> BackgroundScheduler:
                       id="sweep", name="deadline sweeper", **defaults)
     scheduler.add_job(_guarded("dispatch", app.dispatcher.flush), IntervalTrigger(seconds=DISPATCH_SECONDS),
                       id="dispatch", name="alert dispatcher", **defaults)
+    scheduler.add_job(_guarded("post", lambda: post_pending(app.store, app.settings, app.clock, http=app.http)),
+                      IntervalTrigger(seconds=POST_SECONDS), id="post", name="posting approved replies", **defaults)
     return scheduler
 
 

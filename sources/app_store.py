@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
+from monitor.secrets import Secret
 from sources.base import CheckResult, Source
 from sources.errors import MalformedPayload, SourceConfigError
 from sources.review_cursor import Page, Review, Watermark, read_marks, read_newest_first, write_cursor
@@ -40,6 +41,15 @@ class AppStoreSettings(PagedSettings):
     ignore_robots: bool = Field(
         False, description="itunes.apple.com/robots.txt disallows /*/rss/*. Set true only after checking "
                            "that Apple's terms allow your use of the customer-reviews feed.")
+    # Posting replies (responders.app_store) goes through the App Store Connect API instead:
+    asc_key_id: str | None = Field(None, pattern=r"^[A-Z0-9]{6,20}$",
+                                   description="App Store Connect API key id (Users and Access → Integrations).")
+    asc_issuer_id: str | None = Field(None, description="The issuer id shown above that team's API keys.")
+    asc_private_key: Secret | None = Field(
+        None, description="The key's .p8 contents, or the path of the .p8 file (signed with PyJWT).")
+    asc_token: Secret | None = Field(None, description="A ready App Store Connect bearer token (JWT) instead "
+                                                       "of a key; it expires within 20 minutes.")
+    asc_base_url: HttpUrl = Field("https://api.appstoreconnect.apple.com", description="App Store Connect API host.")
 
     @field_validator("countries")
     @classmethod
@@ -55,7 +65,6 @@ class AppStoreSource(Source):
 
     name: ClassVar[str] = "app_store"
     Settings: ClassVar[type[PagedSettings]] = AppStoreSettings
-    can_post: ClassVar[bool] = False
 
     settings: AppStoreSettings
 

@@ -40,8 +40,6 @@ class CheckResult:
 class Source(ABC):
     name: ClassVar[str]
     Settings: ClassVar[type[SourceSettings]] = SourceSettings
-    #: Replies can be posted back through an API (else approved replies become "post manually").
-    can_post: ClassVar[bool] = False
 
     def __init__(self, settings: SourceSettings, *, http: Any = None, clock: Clock | None = None):
         self.settings = settings

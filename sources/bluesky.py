@@ -60,7 +60,6 @@ class BlueskySource(Source):
 
     name: ClassVar[str] = "bluesky"
     Settings: ClassVar[type[SourceSettings]] = BlueskySettings
-    can_post: ClassVar[bool] = True  # com.atproto.repo.createRecord with a reply ref (a later responder)
 
     settings: BlueskySettings
 

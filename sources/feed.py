@@ -38,7 +38,6 @@ class FeedSource(Source):
 
     name: ClassVar[str] = "feed"
     Settings: ClassVar[type[HttpSettings]] = FeedSettings
-    can_post: ClassVar[bool] = False
 
     settings: FeedSettings
 

@@ -69,7 +69,6 @@ class GoogleBusinessSource(Source):
 
     name: ClassVar[str] = "google_business"
     Settings: ClassVar[type[GoogleAuthSettings]] = GoogleBusinessSettings
-    can_post: ClassVar[bool] = False
 
     settings: GoogleBusinessSettings
 

@@ -13,7 +13,7 @@ arrays opening with a `gp:` review id. The page shows a few "most relevant" revi
 complete newest-first list, and its layout changes: when no review data is found the page is
 counted as one error (and logged), never a crash. robots.txt is obeyed.
 
-Replies: the API has `reviews.reply`; posting is a later issue (can_post stays False).
+Replies: the API has `reviews.reply`, used by responders/google_play.py.
 """
 from __future__ import annotations
 
@@ -62,7 +62,6 @@ class GooglePlaySource(Source):
 
     name: ClassVar[str] = "google_play"
     Settings: ClassVar[type[GoogleAuthSettings]] = GooglePlaySettings
-    can_post: ClassVar[bool] = False
 
     settings: GooglePlaySettings
 

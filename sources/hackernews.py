@@ -52,7 +52,6 @@ class HackerNewsSource(Source):
 
     name: ClassVar[str] = "hackernews"
     Settings: ClassVar[type[SourceSettings]] = HackerNewsSettings
-    can_post: ClassVar[bool] = False  # HN has no API for posting comments
 
     settings: HackerNewsSettings
 

@@ -64,7 +64,6 @@ class MastodonSource(Source):
 
     name: ClassVar[str] = "mastodon"
     Settings: ClassVar[type[SourceSettings]] = MastodonSettings
-    can_post: ClassVar[bool] = True  # POST /api/v1/statuses with in_reply_to_id (a later responder)
 
     settings: MastodonSettings
 

@@ -94,7 +94,6 @@ class PageSource(Source):
 
     name: ClassVar[str] = "page"
     Settings: ClassVar[type[HttpSettings]] = PageSettings
-    can_post: ClassVar[bool] = False
 
     settings: PageSettings
 

@@ -163,7 +163,6 @@ class Budget:
 class RedditSource(Source):
     name: ClassVar[str] = "reddit"
     Settings: ClassVar[type[SourceSettings]] = RedditSettings
-    can_post: ClassVar[bool] = True
 
     settings: RedditSettings
 
@@ -309,6 +308,10 @@ class RedditSource(Source):
         return entries, after, len(problems)
 
     # -- the client and its failures ---------------------------------------------------------
+
+    def client(self) -> Any:
+        """The praw client, built once (responders.reddit posts replies through it)."""
+        return self._client()
 
     def _client(self) -> Any:
         if self._reddit is None:

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
+from monitor.secrets import Secret
 from sources.base import CheckResult, Source
 from sources.errors import MalformedPayload, SourceConfigError
 from sources.review_cursor import Page, Review, Watermark, read_marks, read_newest_first, write_cursor
@@ -36,6 +37,16 @@ class TrustpilotSettings(PagedSettings):
     base_url: HttpUrl = Field("https://www.trustpilot.com", description="Trustpilot's address (or a test server).")
     languages: str = Field("all", pattern=r"^[A-Za-z-]+$",
                            description="Trustpilot's language filter: 'all', or a code such as 'en'.")
+    # Posting replies (responders.trustpilot) needs Trustpilot's Business API:
+    business_user_id: str | None = Field(None, pattern=r"^[0-9A-Za-z]{1,64}$",
+                                         description="The business user who signs replies (authorBusinessUserId).")
+    business_access_token: Secret | None = Field(None, description="A ready business-user access token, or:")
+    api_key: Secret | None = Field(None, description="Business API key, with api_secret, business_username "
+                                                     "and business_password (password grant).")
+    api_secret: Secret | None = Field(None, description="Business API secret.")
+    business_username: Secret | None = Field(None, description="The business user's login e-mail.")
+    business_password: Secret | None = Field(None, description="The business user's password.")
+    api_url: HttpUrl = Field("https://api.trustpilot.com", description="Trustpilot's Business API host.")
 
 
 class TrustpilotSource(Source):
@@ -43,7 +54,6 @@ class TrustpilotSource(Source):
 
     name: ClassVar[str] = "trustpilot"
     Settings: ClassVar[type[PagedSettings]] = TrustpilotSettings
-    can_post: ClassVar[bool] = False
 
     settings: TrustpilotSettings
 

@@ -93,7 +93,6 @@ class TwitterSource(Source):
 
     name: ClassVar[str] = "twitter"
     Settings: ClassVar[type[SourceSettings]] = TwitterSettings
-    can_post: ClassVar[bool] = True
 
     settings: TwitterSettings
 
@@ -221,19 +220,7 @@ class TwitterSource(Source):
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import tweepy  # imported only when the source is used
-
-            s = self.settings
-            client = tweepy.Client(
-                bearer_token=s.bearer_token.get(), consumer_key=_value(s.consumer_key),
-                consumer_secret=_value(s.consumer_secret), access_token=_value(s.access_token),
-                access_token_secret=_value(s.access_token_secret),
-                return_type=requests.Response, wait_on_rate_limit=False,
-            )
-            client.user_agent = f"{DEFAULT_USER_AGENT} {client.user_agent}"
-            client.session.mount(TWEEPY_HOST + "/", RebaseAdapter(s.base_url, s.timeout_seconds))
-            redact_tweepy_logs()
-            self._client = client
+            self._client = client(self.settings)
         return self._client
 
     def _sorted(self, call: Callable[[], Any], what: str) -> requests.Response:
@@ -362,6 +349,23 @@ def _created_at(value: Any, tweet_id: str) -> datetime:
         return utc(datetime.fromisoformat(value))
     except ValueError:
         raise MalformedPayload(f"twitter: skipped tweet {tweet_id}: unreadable created_at") from None
+
+
+def client(settings: TwitterSettings) -> Any:
+    """A tweepy Client for `settings` (also used by responders.twitter to post replies)."""
+    import tweepy  # imported only when X is used
+
+    s = settings
+    built = tweepy.Client(
+        bearer_token=_value(s.bearer_token), consumer_key=_value(s.consumer_key),
+        consumer_secret=_value(s.consumer_secret), access_token=_value(s.access_token),
+        access_token_secret=_value(s.access_token_secret),
+        return_type=requests.Response, wait_on_rate_limit=False,
+    )
+    built.user_agent = f"{DEFAULT_USER_AGENT} {built.user_agent}"
+    built.session.mount(TWEEPY_HOST + "/", RebaseAdapter(s.base_url, s.timeout_seconds))
+    redact_tweepy_logs()
+    return built
 
 
 # -- small helpers ---------------------------------------------------------------------------

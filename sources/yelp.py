@@ -52,7 +52,6 @@ class YelpSource(Source):
 
     name: ClassVar[str] = "yelp"
     Settings: ClassVar[type[PagedSettings]] = YelpSettings
-    can_post: ClassVar[bool] = False
 
     settings: YelpSettings
 

@@ -62,6 +62,7 @@ def test_show_approve_with_edit_and_reject(polled, capsys, monkeypatch):
     assert "approved by lead@acme" in shown and "Edited and sent as:" in shown
 
     assert main([*polled, "reject", str(second["id"]), "--reason", "duplicate of another case"]) == 0
+    assert "rejected" in capsys.readouterr().out
     remaining = {c["id"] for c in queue(polled, capsys)}
     assert first["id"] not in remaining and second["id"] not in remaining
 

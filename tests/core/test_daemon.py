@@ -14,7 +14,7 @@ from monitor.scheduler import build_scheduler
 from monitor.settings import load_settings
 
 
-def test_scheduler_has_one_job_per_source_plus_sweeper_and_dispatcher(db_url, default_judge):
+def test_scheduler_has_one_job_per_source_plus_sweeper_dispatcher_and_poster(db_url, default_judge):
     settings = load_settings(os.devnull, environ={}, overrides={
         "database": {"url": db_url},
         "sources": {"demo": {"enabled": True, "interval_seconds": 42}},
@@ -22,7 +22,7 @@ def test_scheduler_has_one_job_per_source_plus_sweeper_and_dispatcher(db_url, de
     app = App(settings, judge=default_judge)
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"poll:demo", "sweep", "dispatch"}
+    assert set(jobs) == {"poll:demo", "sweep", "dispatch", "post"}
     assert jobs["poll:demo"].trigger.interval.total_seconds() == 42
     assert all(job.max_instances == 1 for job in jobs.values())  # one poll of a source at a time
     app.close()

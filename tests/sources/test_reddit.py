@@ -122,7 +122,7 @@ def test_search_results_become_mentions(server, clock):
     result = make_source(server, clock, keywords=[KEYWORD]).fetch(None)
     data = next(c["data"] for c in listing(recorded, SEARCH).json()["data"]["children"] if c["data"]["name"] == "t3_3gpbiu")
     m = next(m for m in result.mentions if m.external_id == "t3_3gpbiu")
-    assert m.source == RedditSource.name == "reddit" and RedditSource.can_post  # replies go to m.reply_to
+    assert m.source == RedditSource.name == "reddit"  # replies go to m.reply_to
     assert m.reply_to == "t3_3gpbiu" and m.key == "reddit:t3_3gpbiu"
     assert m.url == SITE + "/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/"
     assert (m.title, m.text, m.author) == (data["title"], data["selftext"], "dClauzel")

@@ -204,10 +204,6 @@ def test_trustpilot_reads_the_html_review_cards_when_next_data_is_missing(server
     assert first.raw["parsed_from"] == "html"
 
 
-def test_trustpilot_cannot_post_replies_yet():
-    assert TrustpilotSource.can_post is False
-
-
 # --- Apple App Store ------------------------------------------------------------------------
 
 APPLE = load("apple_app_store/rss_customerreviews_id811377230.json")
@@ -738,7 +734,7 @@ def test_registry_resolves_every_review_source():
     for name, cls in [("trustpilot", TrustpilotSource), ("app_store", AppStoreSource),
                       ("google_play", GooglePlaySource), ("google_business", GoogleBusinessSource),
                       ("yelp", YelpSource)]:
-        assert source_class(name) is cls and cls.name == name and cls.can_post is False
+        assert source_class(name) is cls and cls.name == name
 
 
 def test_a_configured_secret_whose_variable_is_empty_stops_the_source_at_start(monkeypatch):

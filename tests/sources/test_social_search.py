@@ -600,6 +600,6 @@ def test_bluesky_parser_never_crashes_on_broken_posts(item):
 
 
 def test_registry_resolves_the_three_sources():
-    assert source_class("hackernews") is HackerNewsSource and not HackerNewsSource.can_post
-    assert source_class("mastodon") is MastodonSource and MastodonSource.can_post
-    assert source_class("bluesky") is BlueskySource and BlueskySource.can_post
+    assert source_class("hackernews") is HackerNewsSource
+    assert source_class("mastodon") is MastodonSource
+    assert source_class("bluesky") is BlueskySource

@@ -442,5 +442,5 @@ def test_check_reports_reach_and_never_raises(server, clock):
     assert not down.ok and "cannot reach X" in down.detail
 
 
-def test_registry_resolves_twitter_and_it_can_post():
-    assert source_class("twitter") is TwitterSource and TwitterSource.can_post
+def test_registry_resolves_twitter():
+    assert source_class("twitter") is TwitterSource
