@@ -114,12 +114,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     _setup_logging(settings, args.verbose)
     app = App(settings)
     desk = _serve_desk(app)
+    presses = None
     try:
+        presses = _socket_mode(app)
         run_daemon(app)
     finally:
+        if presses is not None:
+            presses.stop()
         if desk is not None:
             desk.stop()
     return 0
+
+
+def _socket_mode(app):
+    """Slack's buttons without a public URL, when configured (None otherwise)."""
+    from monitor.web.socket_mode import start_socket_mode
+
+    return start_socket_mode(app)
 
 
 def cmd_hash_password(args: argparse.Namespace) -> int:
@@ -193,9 +204,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             flush=True,
         )
 
+    presses = None
     try:
+        presses = _socket_mode(app)
         run_daemon(app, on_started=started)
     finally:
+        if presses is not None:
+            presses.stop()
         if desk is not None:
             desk.stop()
     return 0

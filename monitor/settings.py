@@ -243,5 +243,9 @@ def _require_secrets(settings: Settings, enabled: dict[str, Any], environ: dict[
                 missing.append(f"alerts.slack.{key}: environment variable {secret.env} is not set")
         if slack.bot_token is not None and not slack.channel:
             missing.append("alerts.slack.channel: required with bot_token")
+        if slack.socket_mode and slack.app_token is None:
+            missing.append("alerts.slack.app_token: required with socket_mode (an app-level token, xapp-...)")
+        elif slack.socket_mode and not environ.get(slack.app_token.env):
+            missing.append(f"alerts.slack.app_token: environment variable {slack.app_token.env} is not set")
     if missing:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(missing))

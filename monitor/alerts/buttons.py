@@ -1,7 +1,7 @@
 """Approve / Edit in the desk / Reject buttons under a case alert.
 
 They are sent only when Slack can deliver the presses back (a signing secret for the desk's
-`/slack/actions` endpoint is configured); otherwise Slack would show an error on every press.
+`/slack/actions` endpoint, or Socket Mode); otherwise Slack would show an error on every press.
 """
 from __future__ import annotations
 

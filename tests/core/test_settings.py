@@ -96,3 +96,14 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 def test_invalid_toml_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(write(tmp_path, "[deadlines\n"), environ={})
+
+
+def test_socket_mode_needs_an_app_token():
+    import os
+
+    slack = {"enabled": True, "webhook_url": {"env": "HOOK"}, "socket_mode": True}
+    with pytest.raises(ConfigError, match=r"alerts\.slack\.app_token: required with socket_mode"):
+        load_settings(os.devnull, overrides={"alerts": {"slack": slack}}, environ={"HOOK": "https://x"})
+    slack["app_token"] = {"env": "SLACK_APP_TOKEN"}
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN is not set"):
+        load_settings(os.devnull, overrides={"alerts": {"slack": slack}}, environ={"HOOK": "https://x"})
