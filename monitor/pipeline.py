@@ -138,11 +138,11 @@ class JudgeStep:
         if not items:
             return items
         mentions = [i.mention for i in items]
-        earlier = {}
-        for m in mentions:
-            if m.author:
-                earlier[m.key] = self.store.prior_complaints(m.author, m.source, m.created_at)
-        judgements = self.judge.judge(mentions, prior_complaints=lambda m: earlier.get(m.key, 0))
+
+        def earlier(m: Mention) -> int:  # asked only about mentions that become cases
+            return self.store.prior_complaints(m.author, m.source, m.created_at)
+
+        judgements = self.judge.judge(mentions, prior_complaints=earlier)
         for item, judgement in zip(items, judgements):
             item.judgement = judgement
         return items
