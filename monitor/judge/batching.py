@@ -11,7 +11,7 @@ forward pass); character length is the fallback when a model cannot count.
 """
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 
 def length_sorted_batches(

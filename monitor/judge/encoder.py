@@ -7,8 +7,8 @@ network and no Hugging Face cache. The same class embeds the training data in
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
@@ -34,7 +34,8 @@ class MeanPooledEncoder:
     """Tokenize one batch (padded to its own longest text), run the encoder, average the tokens.
 
     The packaged tokenizer.json asks for fixed padding to 128 tokens; calling the tokenizer with
-    padding=True replaces that with padding to the batch's longest text (5x faster on tweets).
+    padding=True replaces that with padding to the batch's longest text (MODEL-NOTES: fixed
+    padding made tweets 5x slower).
     """
 
     def __init__(self, path: str | Path, *, max_length: int = 128):

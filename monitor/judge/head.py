@@ -1,15 +1,16 @@
 """The trained classification head: a standard scaler and a multinomial logistic regression.
 
 It is stored as JSON (weights, bias, scaler, label order, languages, how it was trained and what
-it scored) so a reviewer can read what ships, and it is small (about 40 KB). The scaler is folded
+it scored) so a reviewer can read what ships, and it is small (about 23 KB). The scaler is folded
 into the linear layer on load, so run time costs one matrix product.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -56,7 +57,7 @@ class Head:
         Path(path).write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     @classmethod
-    def load(cls, path: str | Path = DEFAULT_HEAD) -> "Head":
+    def load(cls, path: str | Path = DEFAULT_HEAD) -> Head:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
         if doc.get("format") != "replywatch-head/1":
             raise ValueError(f"{path}: not a replywatch head file")

@@ -7,7 +7,7 @@ a wrong guess sends foreign text to a model that cannot read it).
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -30,7 +30,7 @@ class HubModel:
         self.languages = languages or _declared_languages(name, model.config)
 
     @classmethod
-    def load(cls, name: str, *, max_length: int = 128, languages: tuple[str, ...] | None = None) -> "HubModel":
+    def load(cls, name: str, *, max_length: int = 128, languages: tuple[str, ...] | None = None) -> HubModel:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         try:

@@ -9,8 +9,8 @@ labels in the message, rather than being guessed at.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 

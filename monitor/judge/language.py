@@ -23,16 +23,15 @@ _MACRO = {"arz": "ar", "azb": "az", "ckb": "ku", "wuu": "zh", "yue": "zh", "nds"
           "sco": "en", "pnb": "pa", "mzn": "fa", "lrc": "fa"}
 
 LATIN = frozenset(
-    "af az ca cs cy da de en eo es et eu fi fr ga gl hr hu id is it la lt lv ms mt nb nl nn no "
-    "pl pt ro sk sl sq sv sw tl tr uz vi".split()
+    ["af", "az", "ca", "cs", "cy", "da", "de", "en", "eo", "es", "et", "eu", "fi", "fr", "ga", "gl", "hr", "hu", "id", "is", "it", "la", "lt", "lv", "ms", "mt", "nb", "nl", "nn", "no", "pl", "pt", "ro", "sk", "sl", "sq", "sv", "sw", "tl", "tr", "uz", "vi"]
 )
 SCRIPT_LANGUAGES = {
     "latin": LATIN,
-    "cyrillic": frozenset("be bg kk ky mk mn ru sr tg uk".split()),
+    "cyrillic": frozenset(["be", "bg", "kk", "ky", "mk", "mn", "ru", "sr", "tg", "uk"]),
     "greek": frozenset({"el"}),
-    "arabic": frozenset("ar fa ku ps ur".split()),
+    "arabic": frozenset(["ar", "fa", "ku", "ps", "ur"]),
     "hebrew": frozenset({"he", "yi"}),
-    "devanagari": frozenset("hi mr ne sa".split()),
+    "devanagari": frozenset(["hi", "mr", "ne", "sa"]),
     "han": frozenset({"zh", "ja"}),
     "kana": frozenset({"ja"}),
     "hangul": frozenset({"ko"}),

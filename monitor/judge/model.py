@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import torch
 
@@ -18,7 +19,7 @@ from monitor.settings import JudgeSettings
 
 log = logging.getLogger(__name__)
 
-_cache: dict[tuple, "SentimentModel"] = {}
+_cache: dict[tuple, SentimentModel] = {}
 _lock = threading.Lock()
 
 

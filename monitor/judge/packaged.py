@@ -5,8 +5,8 @@ Everything it needs ships with the installed packages; it never reads ../shared 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import torch
 
@@ -39,7 +39,7 @@ class PackagedModel:
     @classmethod
     def load(
         cls, *, max_length: int = 128, languages: tuple[str, ...] | None = None, head: Path = DEFAULT_HEAD
-    ) -> "PackagedModel":
+    ) -> PackagedModel:
         return cls(MeanPooledEncoder(packaged_model_dir(), max_length=max_length), Head.load(head), languages=languages)
 
     def token_counts(self, texts: Sequence[str]) -> list[int]:

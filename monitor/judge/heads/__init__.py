@@ -1,0 +1,1 @@
+"""Trained heads shipped with the package (a package so setuptools ships its JSON files)."""
