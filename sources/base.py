@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import Annotated, Any, ClassVar, Mapping
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from monitor.clock import Clock, SystemClock
 from monitor.models import FetchResult
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http(s) URL such as https://www.example.com")
+    return value.rstrip("/")
+
+
+#: A base URL setting: http(s) with a host, no trailing slash (so sources can join paths to it).
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class SourceSettings(BaseModel):

@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar, Mapping
 
 import requests
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from monitor.clock import Clock, utc
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
-from sources.base import CheckResult, Source, SourceSettings
+from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
 from sources.http import PoliteSession
 
@@ -39,20 +39,14 @@ MAX_SEEN = 2000  # uris kept per query for the overlap window
 
 class BlueskySettings(SourceSettings):
     queries: list[str] = Field(default_factory=list, description="Search queries (Bluesky search syntax).")
-    base_url: str = Field("https://public.api.bsky.app", description="AppView for signed-out search.")
+    base_url: HttpUrl = Field("https://public.api.bsky.app", description="AppView for signed-out search.")
     handle: Secret | None = Field(None, description="Account handle (e.g. acme.bsky.social) for signed-in search.")
     app_password: Secret | None = Field(None, description="An app password of that account (Settings → App passwords).")
-    auth_url: str = Field("https://bsky.social", description="The account's PDS: sign-in and signed-in search.")
+    auth_url: HttpUrl = Field("https://bsky.social", description="The account's PDS: sign-in and signed-in search.")
     limit: int = Field(100, ge=1, le=100, description="Posts per request (Bluesky allows up to 100).")
     max_pages: int = Field(5, ge=1, description="Pages per query per poll when signed in; the rest resumes next poll.")
     overlap_seconds: float = Field(600, ge=0, description="Seconds of recent posts re-read each poll (late ones).")
 
-    @field_validator("base_url", "auth_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https://")
-        return value.rstrip("/")
 
 
 class BlueskySource(Source):

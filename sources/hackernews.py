@@ -19,11 +19,11 @@ import warnings
 from datetime import datetime
 from typing import Any, ClassVar, Mapping
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
-from sources.base import CheckResult, Source, SourceSettings
+from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceError, TransientSourceError
 from sources.http import PoliteSession, utc_from_timestamp
 
@@ -35,16 +35,10 @@ MAX_TIMESTAMP = 253402300799  # 9999-12-31: anything later is not a real created
 class HackerNewsSettings(SourceSettings):
     keywords: list[str] = Field(default_factory=list, description='Search terms, e.g. "acme" or "\\"acme cloud\\"".')
     tags: str = Field("(story,comment)", description="Algolia tags filter: (story,comment) = stories or comments.")
-    base_url: str = Field("https://hn.algolia.com/api/v1", description="HN Search API root (or a test server).")
+    base_url: HttpUrl = Field("https://hn.algolia.com/api/v1", description="HN Search API root (or a test server).")
     hits_per_page: int = Field(100, ge=1, le=1000, description="Hits per request (Algolia allows up to 1000).")
     max_pages: int = Field(5, ge=1, description="Pages per keyword per poll; the rest resumes next poll.")
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https://")
-        return value.rstrip("/")
 
 
 class HackerNewsSource(Source):

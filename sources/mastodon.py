@@ -30,7 +30,7 @@ from pydantic import Field, field_validator
 from monitor.clock import Clock, utc
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
-from sources.base import CheckResult, Source, SourceSettings
+from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceError, TransientSourceError
 from sources.hackernews import html_to_text
 from sources.http import PoliteSession
@@ -39,19 +39,13 @@ log = logging.getLogger("replywatch.sources.mastodon")
 
 
 class MastodonSettings(SourceSettings):
-    base_url: str = Field(..., description="The instance, e.g. https://mastodon.social.")
+    base_url: HttpUrl = Field(..., description="The instance, e.g. https://mastodon.social.")
     access_token: Secret | None = Field(None, description="Token of an app on the instance (needed for keywords).")
     hashtags: list[str] = Field(default_factory=list, description="Hashtags to follow, without #.")
     keywords: list[str] = Field(default_factory=list, description="Full-text search terms (needs access_token).")
     limit: int = Field(40, ge=1, le=40, description="Statuses per request (Mastodon allows up to 40).")
     max_pages: int = Field(5, ge=1, description="Pages per stream per poll; the rest resumes next poll.")
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https://")
-        return value.rstrip("/")
 
     @field_validator("hashtags")
     @classmethod

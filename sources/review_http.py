@@ -6,28 +6,19 @@ a time per host with a delay, robots.txt for scraped pages, one table of HTTP fa
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any, Callable
-from urllib.parse import urlsplit
+from typing import Any, Callable
 
 import requests
-from pydantic import AfterValidator, Field
+from pydantic import Field
 
 from monitor.secrets import MissingSecret, Secret
-from sources.base import CheckResult, SourceSettings
+from sources.base import CheckResult, HttpUrl, SourceSettings  # noqa: F401 (HttpUrl re-exported)
 from sources.errors import NotConfigured, SourceConfigError, SourceError
 from sources.http import PoliteSession
 
 log = logging.getLogger("replywatch.sources")
 
 
-def _http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("expected an http(s) URL such as https://www.example.com")
-    return value.rstrip("/")
-
-
-HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
 class HttpSettings(SourceSettings):

@@ -30,7 +30,7 @@ from requests.adapters import HTTPAdapter
 from monitor.clock import Clock, utc
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
-from sources.base import CheckResult, Source, SourceSettings
+from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
 from sources.http import DEFAULT_USER_AGENT
 
@@ -54,7 +54,7 @@ class TwitterSettings(SourceSettings):
     access_token_secret: Secret | None = Field(None, description="OAuth 1.0a access token secret, for posting.")
     queries: list[str] = Field(default_factory=list, description='Recent-search queries, e.g. "acme -is:retweet".')
     brand_user_id: str | None = Field(None, description="Numeric id of the brand's account: its mentions are read.")
-    base_url: str = Field(TWEEPY_HOST, description="API host (api.twitter.com, api.x.com, or a test server).")
+    base_url: HttpUrl = Field(TWEEPY_HOST, description="API host (api.twitter.com, api.x.com, or a test server).")
     max_results: int = Field(100, ge=10, le=100, description="Tweets per page (X allows 10-100).")
     max_pages: int = Field(5, ge=1, description="Pages per stream per poll; the rest resumes next poll.")
     backfill_pages: int = Field(1, ge=1, description="Pages read on a stream's first poll; older tweets are not read.")
@@ -68,12 +68,6 @@ class TwitterSettings(SourceSettings):
             raise ValueError("must be the account's numeric id, not its @handle")
         return value
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must start with https://")
-        return value.rstrip("/")
 
 
 class StaleCursor(SourceConfigError):

@@ -13,9 +13,9 @@ import math
 import re
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 from monitor.clock import utc
+from monitor.links import http_link
 from monitor.models import Alert, AlertKind
 
 HEADER_LIMIT = 150
@@ -78,14 +78,8 @@ def escape(text: str) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """The URL ready to sit inside `<...|label>`, or None when it is not a plain http(s) link."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    url = http_link(url)
+    if url is None:
         return None
     encoded = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), url)
     encoded = encoded.replace("&", "&amp;")

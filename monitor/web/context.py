@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlsplit
 
 from flask import abort, current_app, g
 
 from monitor.clock import Clock
+from monitor.links import http_link
 from monitor.settings import Settings
 from monitor.store import CaseView, Store
 from monitor.store.reports import Reports
@@ -82,18 +82,7 @@ def count_mode(source: str) -> str:
 
 def http_url(url: str | None) -> str | None:
     """The URL if it is a plain http(s) link with a host; anything else is never made a link."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    if any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return None
-    return url
+    return http_link(url)
 
 
 def case_language(case: CaseView) -> str | None:
