@@ -49,6 +49,9 @@ def load_model(settings: JudgeSettings) -> SentimentModel:
 
 
 def _load(model: str, languages: tuple[str, ...] | None, max_length: int) -> SentimentModel:
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a daemon's log is no place for "Loading weights: 100%|███|"
     if model == "default":
         from monitor.judge.packaged import PackagedModel
 

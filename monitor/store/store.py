@@ -70,16 +70,8 @@ class Store:
     # -- ingest ---------------------------------------------------------------------------
 
     def known_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
-        ids = list(dict.fromkeys(external_ids))
-        found: set[str] = set()
         with self.engine.connect() as conn:
-            for i in range(0, len(ids), 500):
-                chunk = ids[i : i + 500]
-                q = select(t.mentions.c.external_id).where(
-                    and_(t.mentions.c.source == source, t.mentions.c.external_id.in_(chunk))
-                )
-                found.update(r.external_id for r in conn.execute(q))
-        return found
+            return self._known(conn, source, list(dict.fromkeys(external_ids)))
 
     def ingest(
         self, source: str, records: Sequence[Record], cursor: Any, *, now: datetime
