@@ -1,4 +1,4 @@
-"""The `replywatch` command: run, poll --once, demo, check, judge, queue, triage, show, approve, reject."""
+"""The `replywatch` command: run, poll --once, demo, check, judge, eval, queue, triage, show, approve, reject."""
 from __future__ import annotations
 
 import argparse
@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
 
     judge = sub.add_parser("judge", help="judge texts (arguments, or one per line on stdin)")
     judge.add_argument("texts", nargs="*")
+
+    ev = sub.add_parser("eval", help="judging quality on the labelled sets (needs the shared data folder)")
+    ev.add_argument("--data", help="the shared data folder (default: ../shared beside the repository)")
+    ev.add_argument("--limit", type=int, help="at most N items per set (a fixed-seed sample)")
+    ev.add_argument("--sets", nargs="+", help="set names or groups (xlmt, vader, uci); default: all")
 
     for name, help_ in (("queue", "open cases by deadline"), ("triage", "mentions the model could not judge")):
         q = sub.add_parser(name, help=help_)
@@ -273,6 +278,14 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from monitor.evaluation.runner import run_eval
+
+    settings = _settings(args, require_secrets=False)
+    _setup_logging(settings, args.verbose)
+    return run_eval(settings.judge, data=args.data, limit=args.limit, sets=args.sets)
+
+
 def _store(args: argparse.Namespace):
     from monitor.store import Store
 
@@ -305,12 +318,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     from monitor.views import case_detail
 
     _, store = _store(args)
-    case = store.case(args.id)
+    case = _case(store, args.id)
     if case is None:
-        print(f"replywatch: no case {args.id}", file=sys.stderr)
         return 1
     print(case_detail(case, SystemClock().now()))
     return 0
+
+
+def _case(store, case_id: int):
+    """The case, or None after saying on stderr that there is no such case."""
+    case = store.case(case_id)
+    if case is None:
+        print(f"replywatch: no case {case_id}", file=sys.stderr)
+    return case
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
@@ -319,9 +339,8 @@ def cmd_approve(args: argparse.Namespace) -> int:
     from responders.posting import deliver_approved
 
     settings, store = _store(args)
-    case = store.case(args.id)
+    case = _case(store, args.id)
     if case is None:
-        print(f"replywatch: no case {args.id}", file=sys.stderr)
         return 1
     try:
         outcome = deliver_approved(store, settings, case, actor=_actor(args), text=args.text, clock=SystemClock())
@@ -352,6 +371,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "check": cmd_check,
     "judge": cmd_judge,
+    "eval": cmd_eval,
     "queue": lambda a: _list(a, triage=False),
     "triage": lambda a: _list(a, triage=True),
     "show": cmd_show,
