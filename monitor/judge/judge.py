@@ -10,9 +10,10 @@ promises the rest of the system relies on:
   still fails becomes a triage Judgement with "judge failed: ..." (never lost, never silently fine);
 * the model is loaded once (`load_judge` caches per settings), since loading costs seconds.
 
-Two rules sit on top of the model: a 4- or 5-star rating outweighs a negative call of the model
-(the customer's own verdict), and legal, safety or health words ("lawyer", "allergic", "fire")
-always ask for an answer unless the model finds the text clearly positive.
+Rules sit on top of the model: a 4- or 5-star rating outweighs a negative call of the model
+(the customer's own verdict); legal, safety or health words ("lawyer", "allergic", "fire")
+always ask for an answer unless the model finds the text clearly positive; and complaint cues
+the model misses (complaint questions, "still waiting", sarcasm; complaint_cues.py) ask for one too.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from monitor.judge.batching import length_sorted_batches
 from monitor.judge.categories import categorize
+from monitor.judge.complaint_cues import complaint_cue
 from monitor.judge.language import (
     LanguageDetector,
     dominant_script,
@@ -162,6 +164,15 @@ class Judge:
             # legal, safety and health words always reach a human, whatever the sentiment model says
             needs_response = True
             reasons.append("legal/safety words need an answer")
+        elif not needs_response and text and rating not in HAPPY_RATINGS and error is None:
+            # questions, sarcasm and plain facts the model reads as calm ("where is my order??"), and
+            # the only way a complaint in a language the model does not read can need an answer;
+            # covered stays False then, and the reasons still say the model did not judge it
+            cue = complaint_cue(text)
+            positive = (scores or {}).get(Label.POSITIVE.value, 0.0)
+            if cue and (cue.reason == "sarcasm" or positive < CLEARLY_POSITIVE):
+                needs_response = True
+                reasons.append(f"complaint cue: {cue.reason}")
 
         triage = not covered
         earlier = self._earlier(prior_complaints, mention) if (needs_response or triage) else 0

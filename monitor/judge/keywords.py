@@ -12,9 +12,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u02bc\uff07", "'"))  # ‘ ’ ʼ ＇
+
 
 def fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case-folded, accents dropped, typographic apostrophes made plain ("can’t" -> "can't")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_APOSTROPHES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -14,11 +14,12 @@ from tests.judge.builders import mention
 NEGATIVE = [0.6, 0.3, 0.1]
 POSITIVE = [0.05, 0.15, 0.8]
 JAPANESE = "注文した商品がまだ届きません。どうなっていますか"
+JAPANESE_QUESTION = "このケトルは何色がありますか"  # no complaint cue: triage alone decides
 
 
 def test_uncovered_language_goes_to_triage_with_a_reason(tiny_model, make_judge):
     judge = make_judge(tiny_model(probabilities=POSITIVE))
-    (j,) = judge.judge([mention(JAPANESE)])
+    (j,) = judge.judge([mention(JAPANESE_QUESTION)])
     assert (j.label, j.scores, j.covered, j.needs_response) == (None, {}, False, False)
     assert j.language == "ja"
     assert "language not covered by the model (ja)" in j.reasons
