@@ -43,9 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     judge.add_argument("texts", nargs="*")
 
     ev = sub.add_parser("eval", help="judging quality on the labelled sets (needs the shared data folder)")
-    ev.add_argument("--data", help="the shared data folder (default: ../shared beside the repository)")
-    ev.add_argument("--limit", type=int, help="at most N items per set (a fixed-seed sample)")
-    ev.add_argument("--sets", nargs="+", help="set names or groups (xlmt, vader, uci); default: all")
+    ev.add_argument("--data", metavar="DIR", help="the shared data folder (default: ../shared beside the repository)")
+    ev.add_argument("--limit", type=int, metavar="N", help="at most N items per set (a fixed-seed sample)")
+    ev.add_argument("--sets", nargs="+", metavar="SET", help="set names or groups (xlmt, vader, uci); default: all")
 
     for name, help_ in (("queue", "open cases by deadline"), ("triage", "mentions the model could not judge")):
         q = sub.add_parser(name, help=help_)
