@@ -31,6 +31,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.results import write_section, cpu_name  # noqa: E402
+
 from monitor.clock import FakeClock
 from sources import (
     app_store,
@@ -134,7 +136,7 @@ def main() -> None:
         rows.append(f"| {kind} | {name} | {max(values):,.0f} | {statistics.median(values):,.0f} | "
                     f"{info[(kind, name)]} |")
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    header = (f"Measured {when} on {_cpu_name()}, Python {platform.python_version()}, "
+    header = (f"Measured {when} on {cpu_name()}, Python {platform.python_version()}, "
               f"1-minute load average {min(loads):.1f}-{max(loads):.1f} during the run.")
     notes = ("`parse`: one recorded response body as served -> Mentions (JSON decoding / HTML parsing included; "
              "no HTTP, judge or store). `fetch`: `source.fetch(None)` through a local ReplayServer with the "
@@ -146,31 +148,12 @@ def main() -> None:
     report = "\n".join([header, "", "```", command.strip(), "```", "", *rows, "", notes])
     print(report)
     if args.write:
-        write_section(REPO / "benchmarks" / "RESULTS.md", report)
+        write_section(SECTION, report)
         print("\nwrote benchmarks/RESULTS.md")
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) this benchmark's own section; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = f"{SECTION}\n\n{body}\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[nxt + 1:] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} CPUs)"
-    except OSError:
-        pass
-    return f"{platform.processor() or 'unknown CPU'} ({os.cpu_count()} CPUs)"
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from benchmarks.results import write_section  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -66,7 +68,7 @@ def main() -> int:
             "for HuSST its dev split, the only one with labels); RuSentiTweet without its "
             "`speech`/`skip` items.\n\n" + table
         )
-        write_section(REPO / "benchmarks" / "RESULTS.md", body)
+        write_section(SECTION, body)
     return 0
 
 
@@ -82,17 +84,6 @@ def revision() -> str:
     return f"commit {commit}" + (" with uncommitted changes in monitor/judge" if dirty else "")
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) this section; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = f"{SECTION}\n\n{body}\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("\n" + text[nxt + 1 :] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
