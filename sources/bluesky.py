@@ -27,8 +27,15 @@ from monitor.clock import Clock, utc
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
 from sources.base import CheckResult, HttpUrl, Source, SourceSettings
-from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
+from sources.errors import (
+    MalformedPayload,
+    NotConfigured,
+    SourceConfigError,
+    SourceError,
+    TransientSourceError,
+)
 from sources.http import PoliteSession
+from sources.streams import sweep_streams
 
 log = logging.getLogger("replywatch.sources.bluesky")
 
@@ -83,17 +90,7 @@ class BlueskySource(Source):
         return CheckResult(True, f"bluesky: post search answered ({how}) for {query!r}")
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> FetchResult:
-        cursor = cursor if isinstance(cursor, Mapping) else {}
-        states, mentions, seen, errors = {}, [], set(), 0
-        for query in self.settings.queries:
-            old = cursor.get(query)
-            states[query], found, bad = self._sweep(query, dict(old) if isinstance(old, Mapping) else {})
-            errors += bad
-            for mention in found:
-                if mention.external_id not in seen:
-                    seen.add(mention.external_id)
-                    mentions.append(mention)
-        return FetchResult(mentions, states, errors)
+        return sweep_streams(self.settings.queries, cursor, self._sweep)
 
     def _sweep(self, query: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[Mention], int]:
         since = _when(state.get("since"))

@@ -24,8 +24,14 @@ from pydantic import Field
 from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
 from sources.base import CheckResult, HttpUrl, Source, SourceSettings
-from sources.errors import MalformedPayload, NotConfigured, SourceError, TransientSourceError
+from sources.errors import (
+    MalformedPayload,
+    NotConfigured,
+    SourceError,
+    TransientSourceError,
+)
 from sources.http import PoliteSession, utc_from_timestamp
+from sources.streams import sweep_streams
 
 log = logging.getLogger("replywatch.sources.hackernews")
 
@@ -66,17 +72,7 @@ class HackerNewsSource(Source):
         return CheckResult(True, f"hackernews: HN Search answered ({body.get('nbHits', '?')} items match {keyword!r})")
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> FetchResult:
-        cursor = cursor if isinstance(cursor, Mapping) else {}
-        states, mentions, seen, errors = {}, [], set(), 0
-        for keyword in self.settings.keywords:
-            old = cursor.get(keyword)
-            states[keyword], found, bad = self._sweep(keyword, dict(old) if isinstance(old, Mapping) else {})
-            errors += bad
-            for mention in found:
-                if mention.external_id not in seen:
-                    seen.add(mention.external_id)
-                    mentions.append(mention)
-        return FetchResult(mentions, states, errors)
+        return sweep_streams(self.settings.keywords, cursor, self._sweep)
 
     def _sweep(self, keyword: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[Mention], int]:
         since = _timestamp(state.get("since"))

@@ -31,9 +31,15 @@ from monitor.clock import Clock, utc
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
 from sources.base import CheckResult, HttpUrl, Source, SourceSettings
-from sources.errors import MalformedPayload, NotConfigured, SourceError, TransientSourceError
+from sources.errors import (
+    MalformedPayload,
+    NotConfigured,
+    SourceError,
+    TransientSourceError,
+)
 from sources.hackernews import html_to_text
 from sources.http import PoliteSession
+from sources.streams import sweep_streams
 
 log = logging.getLogger("replywatch.sources.mastodon")
 
@@ -84,22 +90,11 @@ class MastodonSource(Source):
         return CheckResult(True, f"mastodon: {self.host} answered the {stream.replace(':', ' ', 1)}")
 
     def fetch(self, cursor: Mapping[str, Any] | None) -> FetchResult:
-        cursor = cursor if isinstance(cursor, Mapping) else {}
-        states: dict[str, Any] = {}
-        mentions: list[Mention] = []
-        seen: set[str] = set()
-        errors = 0
         streams = [f"tag:{t}" for t in self.settings.hashtags] + [f"search:{q}" for q in self.settings.keywords]
-        for stream in streams:
-            old = cursor.get(stream) if isinstance(cursor.get(stream), Mapping) else {}
-            sweep = self._tag if stream.startswith("tag:") else self._search
-            states[stream], found, bad = sweep(stream, dict(old))
-            errors += bad
-            for mention in found:
-                if mention.external_id not in seen:
-                    seen.add(mention.external_id)
-                    mentions.append(mention)
-        return FetchResult(mentions, states, errors)
+        return sweep_streams(streams, cursor, self._sweep)
+
+    def _sweep(self, stream: str, state: dict[str, Any]) -> tuple[dict[str, Any], list[Mention], int]:
+        return (self._tag if stream.startswith("tag:") else self._search)(stream, state)
 
     # -- the two kinds of stream ------------------------------------------------------------
 
