@@ -53,6 +53,9 @@ class JudgeSettings(_Section):
         None, description="Languages the model covers (ISO 639-1); default: what the model declares."
     )
     threads: int | None = Field(None, gt=0, description="Torch threads (default: all cores).")
+    backend: Literal["torch", "onnx-int8"] = Field(
+        "torch", description='Inference backend; "onnx-int8" (install the "onnx" extra) works only with model = "default".'
+    )
 
 
 class DeadlineSettings(_Section):

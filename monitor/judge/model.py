@@ -41,17 +41,29 @@ def load_model(settings: JudgeSettings) -> SentimentModel:
     """The configured model, loaded once per process and reused."""
     set_threads(settings.threads)
     languages = tuple(sorted({code.strip().lower() for code in settings.languages})) if settings.languages else None
-    key = (settings.model, languages, settings.max_length)
+    # Until JudgeSettings declares `backend`, it is read with a default (the lead adds the field).
+    backend = settings.backend
+    key = (settings.model, languages, settings.max_length, backend)
     with _lock:
         if key not in _cache:
-            _cache[key] = _load(settings.model, languages, settings.max_length)
+            _cache[key] = _load(settings.model, languages, settings.max_length, backend, settings.threads)
         return _cache[key]
 
 
-def _load(model: str, languages: tuple[str, ...] | None, max_length: int) -> SentimentModel:
+def _load(
+    model: str, languages: tuple[str, ...] | None, max_length: int, backend: str = "torch", threads: int | None = None
+) -> SentimentModel:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a daemon's log is no place for "Loading weights: 100%|███|"
+    if backend == "onnx-int8":
+        if model != "default":
+            raise ValueError(f'judge.backend = "onnx-int8" supports only judge.model = "default", not {model!r}')
+        from monitor.judge.onnx_backend import OnnxPackagedModel
+
+        return OnnxPackagedModel.load(max_length=max_length, languages=languages, threads=threads)
+    if backend != "torch":
+        raise ValueError(f'judge.backend must be "torch" or "onnx-int8", not {backend!r}')
     if model == "default":
         from monitor.judge.packaged import PackagedModel
 
