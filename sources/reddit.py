@@ -32,8 +32,6 @@ import functools
 import importlib.util
 import logging
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Mapping
 from urllib.parse import urlsplit
 
@@ -43,15 +41,14 @@ from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
 from monitor.secrets import MissingSecret, Secret, mask
 from sources.base import CheckResult, Source, SourceSettings
-from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
-from sources.http import parse_retry_after, reset_header_delay
+from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError
 from sources.reddit_convert import Entry, read_page
+from sources.reddit_cursor import Budget, Stream, StreamState
+from sources.reddit_errors import sort_error
 
 log = logging.getLogger("replywatch.sources.reddit")
 
-MAX_IDS = 1000  # fullnames kept per stream for the newest second (far more than Reddit makes)
 _SUBREDDIT = re.compile(r"[A-Za-z0-9_]{2,21}")
-_CODE = re.compile(r"[A-Z0-9_]{1,60}")  # Reddit's error codes (USER_REQUIRED); anything else is not shown
 
 
 class RedditSettings(SourceSettings):
@@ -97,67 +94,6 @@ class RedditSettings(SourceSettings):
         if self.enabled and not (self.keywords or self.watch_subreddits or self.inbox):
             raise ValueError("nothing to watch: set keywords, watch_subreddits or inbox")
         return self
-
-
-@dataclass(frozen=True)
-class Stream:
-    key: str
-    path: str
-    params: dict[str, Any] = field(default_factory=dict)
-    forward: bool = False  # page forward with before= (subreddit listings)
-
-
-@dataclass(frozen=True)
-class StreamState:
-    newest: float | None = None
-    ids: tuple[str, ...] = ()
-    before: str | None = None
-
-    @classmethod
-    def load(cls, raw: Any) -> "StreamState":
-        newest, ids, before = raw["newest"], raw["ids"], raw["before"]
-        if newest is not None and (isinstance(newest, bool) or not isinstance(newest, (int, float))):
-            raise ValueError("newest")
-        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            raise ValueError("ids")
-        if before is not None and not isinstance(before, str):
-            raise ValueError("before")
-        return cls(None if newest is None else float(newest), tuple(ids), before)
-
-    def dump(self) -> dict[str, Any]:
-        return {"newest": self.newest, "ids": list(self.ids), "before": self.before}
-
-    def is_new(self, entry: Entry) -> bool:
-        return (self.newest is None or entry.created_utc > self.newest
-                or (entry.created_utc == self.newest and entry.fullname not in self.ids))
-
-    def advanced(self, entries: list[Entry], before: str | None) -> "StreamState":
-        newest = max([e.created_utc for e in entries] + ([self.newest] if self.newest is not None else []), default=None)
-        ids = list(self.ids) if newest == self.newest else []
-        ids += [e.fullname for e in entries if e.created_utc == newest and e.fullname not in ids]
-        return StreamState(newest, tuple(ids[-MAX_IDS:]), before)
-
-
-class Budget:
-    """Reddit's rate-limit window as its last API answer described it (x-ratelimit-* headers)."""
-
-    def __init__(self, clock: Clock):
-        self.clock = clock
-        self.remaining: float | None = None
-        self.reset_at: datetime | None = None
-
-    def update(self, headers: Mapping[str, str]) -> None:
-        try:
-            remaining, reset = float(headers["x-ratelimit-remaining"]), float(headers["x-ratelimit-reset"])
-        except (KeyError, TypeError, ValueError):
-            return
-        self.remaining, self.reset_at = remaining, self.clock.now() + timedelta(seconds=reset)
-
-    def spent(self, reserve: int) -> bool:
-        """Fewer than `reserve` requests left, and the window has not reset since."""
-        if self.remaining is None or self.reset_at is None or self.clock.now() >= self.reset_at:
-            return False
-        return self.remaining < reserve
 
 
 class RedditSource(Source):
@@ -396,48 +332,3 @@ def _requestor_class() -> type:
             return response
 
     return Requestor
-
-
-def sort_error(exc: BaseException) -> SourceError | None:
-    """The one table for praw/prawcore failures; None for anything else (a bug)."""
-    from praw.exceptions import ClientException, RedditAPIException
-    from prawcore import exceptions as pc
-
-    if isinstance(exc, pc.RequestException):
-        return TransientSourceError(f"reddit: cannot reach Reddit ({type(exc.original_exception).__name__})")
-    if isinstance(exc, pc.OAuthException):
-        detail = f"{exc.error}: {exc.description}" if exc.description else exc.error
-        return SourceConfigError(f"reddit: invalid credentials ({detail})")
-    if isinstance(exc, pc.ResponseException):
-        response = exc.response
-        status, where = response.status_code, urlsplit(response.url or "").path
-        token = where.endswith("/api/v1/access_token")
-        if status == 429:
-            delay = parse_retry_after(response.headers.get("retry-after")) or reset_header_delay(response.headers)
-            return TransientSourceError("reddit: rate limited (429)", retry_after=delay)
-        if isinstance(exc, pc.BadJSON):
-            return MalformedPayload(f"reddit: {where} answered something that is not JSON")
-        if status >= 500 or status == 408:
-            return TransientSourceError(f"reddit: server error ({status})",
-                                        retry_after=parse_retry_after(response.headers.get("retry-after")))
-        if isinstance(exc, pc.InvalidToken) or (token and status in (400, 401, 403)):
-            return SourceConfigError(f"reddit: invalid credentials ({status})")
-        if isinstance(exc, pc.InsufficientScope):
-            return SourceConfigError(f"reddit: access refused ({status}, the app lacks a scope) at {where}")
-        if isinstance(exc, pc.Redirect):
-            return SourceConfigError(f"reddit: {where} redirects to {exc.path}; check the subreddit names")
-        if status in (401, 403):
-            return SourceConfigError(f"reddit: access refused ({status}) at {where}")
-        if status == 404:
-            return SourceConfigError(f"reddit: not found (404) at {where}; check the subreddit names")
-        return SourceConfigError(f"reddit: request refused ({status}) at {where}")
-    if isinstance(exc, RedditAPIException):
-        items = [i.error_type if _CODE.fullmatch(i.error_type or "") else "no reason given" for i in exc.items]
-        if "RATELIMIT" in items:
-            return TransientSourceError("reddit: rate limited (RATELIMIT)")
-        return SourceConfigError(f"reddit: Reddit refused the request ({', '.join(items)})")
-    if isinstance(exc, ClientException):
-        return MalformedPayload(f"reddit: unexpected answer ({type(exc).__name__})")
-    if isinstance(exc, pc.InvalidInvocation):
-        return SourceConfigError(f"reddit: invalid client settings ({exc})")
-    return None
