@@ -1,6 +1,6 @@
 """X: a reply is a post with `reply.in_reply_to_tweet_id` (`POST /2/tweets`), through tweepy.
 
-The client is the X source's (`sources.twitter.client`: tweepy with `return_type=Response`, no
+The client is the X source's (`sources.twitter_client.client`: tweepy with `return_type=Response`, no
 waiting on rate limits, `base_url` and a timeout through a transport adapter); posting needs the
 OAuth 1.0a user context of the brand account (consumer key/secret, access token/secret).
 
@@ -93,7 +93,7 @@ class TwitterResponder(Responder):
 
     def _tweepy(self) -> Any:
         if self._client is None:
-            from sources.twitter import client
+            from sources.twitter_client import client
 
             self._client = client(self.settings)
         return self._client

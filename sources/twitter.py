@@ -18,32 +18,27 @@ and resumed next poll, so no tweet between the old `since_id` and the saved page
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, ClassVar, Mapping
 
 import requests
 from pydantic import Field, field_validator
-from requests.adapters import HTTPAdapter
 
-from monitor.clock import Clock, utc
+from monitor.clock import Clock
 from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
 from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
-from sources.http import DEFAULT_USER_AGENT
+from sources.twitter_client import TWEEPY_HOST, client
+from sources.twitter_convert import _tweet_id, page_mentions
 
 log = logging.getLogger("replywatch.sources.twitter")
 
-TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.BaseClient.request writes into every URL
 # entities: the @mentions in a tweet; since Feb 2026 X lets an app reply only to posts that mention it
 TWEET_FIELDS = ["created_at", "lang", "author_id", "conversation_id", "note_tweet", "entities"]
 USER_FIELDS = ["username", "public_metrics"]
-SNOWFLAKE_EPOCH_MS = 1288834974657  # X ids carry their creation time in the top 42 bits
 # X's `lang` values that are not languages: undetermined, no text, mentions/hashtags/media only...
-NOT_LANGUAGES = {"und", "zxx", "art", "qam", "qct", "qht", "qme", "qst"}
-USERNAME = re.compile(r"^[A-Za-z0-9_]{1,50}$")
 
 
 class TwitterSettings(SourceSettings):
@@ -67,7 +62,6 @@ class TwitterSettings(SourceSettings):
         if value is not None and not value.isdigit():
             raise ValueError("must be the account's numeric id, not its @handle")
         return value
-
 
 
 class StaleCursor(SourceConfigError):
@@ -278,130 +272,6 @@ class TwitterSource(Source):
 # -- converting X's JSON into Mentions (pure functions, fuzzed in the tests) -----------------
 
 
-def page_mentions(body: Any, *, fetched_at: datetime) -> tuple[list[Mention], int]:
-    """The tweets of one v2 response page, and how many were skipped as malformed."""
-    if not isinstance(body, dict):
-        raise MalformedPayload("twitter: the page is not a JSON object")
-    data = body.get("data", [])
-    if not isinstance(data, list):
-        raise MalformedPayload("twitter: the page's data is not a list")
-    includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
-    users_list = includes.get("users") if isinstance(includes.get("users"), list) else []
-    users = {u["id"]: u for u in users_list if isinstance(u, dict) and isinstance(u.get("id"), str)}
-    mentions, errors = [], 0
-    for tweet in data:
-        try:
-            mentions.append(tweet_mention(tweet, users, fetched_at=fetched_at))
-        except MalformedPayload as exc:  # logged without the tweet's text or author
-            errors += 1
-            log.warning("%s", exc)
-    return mentions, errors
-
-
-def tweet_mention(tweet: Any, users: Mapping[str, Any], *, fetched_at: datetime) -> Mention:
-    if not isinstance(tweet, dict):
-        raise MalformedPayload("twitter: skipped a tweet that is not a JSON object")
-    tweet_id = _tweet_id(tweet.get("id"))
-    if tweet_id is None:
-        raise MalformedPayload("twitter: skipped a tweet without a numeric id")
-    note = tweet.get("note_tweet")
-    text = note.get("text") if isinstance(note, dict) and isinstance(note.get("text"), str) else tweet.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise MalformedPayload(f"twitter: skipped tweet {tweet_id}: no text")
-    created_at = _created_at(tweet.get("created_at"), tweet_id)
-    author = users.get(tweet.get("author_id")) if isinstance(tweet.get("author_id"), str) else None
-    username = author.get("username") if isinstance(author, dict) else None
-    username = username if isinstance(username, str) and USERNAME.match(username) else None
-    metrics = author.get("public_metrics") if isinstance(author, dict) else None
-    reach = metrics.get("followers_count") if isinstance(metrics, dict) else None
-    lang = tweet.get("lang")
-    return Mention(
-        source="twitter",
-        external_id=tweet_id,
-        text=text,
-        created_at=created_at,
-        url=f"https://x.com/{username or 'i'}/status/{tweet_id}",
-        author=f"@{username}" if username else None,
-        author_reach=reach if isinstance(reach, int) and not isinstance(reach, bool) and reach >= 0 else None,
-        language=lang if isinstance(lang, str) and lang and lang not in NOT_LANGUAGES else None,
-        fetched_at=fetched_at,
-        reply_to=tweet_id,
-        raw={"tweet": tweet, "author": author if isinstance(author, dict) else None},
-    )
-
-
-def _created_at(value: Any, tweet_id: str) -> datetime:
-    """X's created_at; without it (a response recorded without tweet.fields), the time inside the id."""
-    if value is None:
-        try:
-            return datetime.fromtimestamp(((int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            raise MalformedPayload(f"twitter: skipped tweet {tweet_id}: no usable created_at") from None
-    if not isinstance(value, str):
-        raise MalformedPayload(f"twitter: skipped tweet {tweet_id}: created_at is not a string")
-    try:
-        return utc(datetime.fromisoformat(value))
-    except ValueError:
-        raise MalformedPayload(f"twitter: skipped tweet {tweet_id}: unreadable created_at") from None
-
-
-def client(settings: TwitterSettings) -> Any:
-    """A tweepy Client for `settings` (also used by responders.twitter to post replies)."""
-    import tweepy  # imported only when X is used
-
-    s = settings
-    built = tweepy.Client(
-        bearer_token=_value(s.bearer_token), consumer_key=_value(s.consumer_key),
-        consumer_secret=_value(s.consumer_secret), access_token=_value(s.access_token),
-        access_token_secret=_value(s.access_token_secret),
-        return_type=requests.Response, wait_on_rate_limit=False,
-    )
-    built.user_agent = f"{DEFAULT_USER_AGENT} {built.user_agent}"
-    built.session.mount(TWEEPY_HOST + "/", RebaseAdapter(s.base_url, s.timeout_seconds))
-    redact_tweepy_logs()
-    return built
-
-
-# -- small helpers ---------------------------------------------------------------------------
-
-
-class RebaseAdapter(HTTPAdapter):
-    """Sends tweepy's `https://api.twitter.com/...` requests to `base_url`, each with a timeout."""
-
-    def __init__(self, base_url: str, timeout: float):
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        if self.base_url != TWEEPY_HOST and request.url and request.url.startswith(TWEEPY_HOST + "/"):
-            request.url = self.base_url + request.url[len(TWEEPY_HOST):]
-            if kwargs.get("proxies"):  # the environment's proxies were chosen for api.twitter.com
-                kwargs["proxies"] = requests.utils.get_environ_proxies(request.url)
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
-
-
-class _RedactBearer(logging.Filter):
-    """tweepy logs its request headers at DEBUG, bearer token included: replace the token by ***."""
-
-    PATTERN = re.compile(r"(Bearer\s+)[^\s'\",}]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = self.PATTERN.sub(r"\1***", message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
-
-
-def redact_tweepy_logs() -> None:
-    logger = logging.getLogger("tweepy.client")
-    if not any(isinstance(f, _RedactBearer) for f in logger.filters):
-        logger.addFilter(_RedactBearer())
-
-
 def _json(response: requests.Response, what: str) -> dict[str, Any]:
     try:
         body = response.json()
@@ -427,15 +297,7 @@ def _state(since_id: str | None, token: str | None, newest: str | None) -> dict[
     return state
 
 
-def _tweet_id(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return str(value)
-    return value if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 25 else None
-
-
 def _dict(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
-def _value(secret: Secret | None) -> str | None:
-    return secret.get() if secret is not None and secret.is_set() else None
