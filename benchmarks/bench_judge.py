@@ -34,6 +34,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from benchmarks.results import write_section, cpu_name  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -279,31 +281,12 @@ def main() -> None:
     text = report(command.strip(), speed, memory)
     print("\n" + text)
     if args.write:
-        write_section(REPO / "benchmarks" / "RESULTS.md", text)
+        write_section(SECTION, text)
         print("\nwrote benchmarks/RESULTS.md")
 
 
-def write_section(path: Path, body: str) -> None:
-    """Replace (or append) this benchmark's own section; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    section = f"{SECTION}\n\n{body}\n"
-    if SECTION in text:
-        start = text.index(SECTION)
-        nxt = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + ("\n" + text[nxt + 1 :] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} CPUs)"
-    except OSError:
-        pass
-    return f"{platform.processor() or 'unknown CPU'} ({os.cpu_count()} CPUs)"
 
 
 def version(pkg: str) -> str:

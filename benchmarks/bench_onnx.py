@@ -30,10 +30,13 @@ from pathlib import Path
 T0 = time.perf_counter()
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from benchmarks.results import write_section  # noqa: E402
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from benchmarks.bench_judge import CHUNK, cpu_name, load_texts, version
+from benchmarks.bench_judge import CHUNK, load_texts, version  # noqa: E402
+from benchmarks.results import cpu_name  # noqa: E402
 
 SECTION = "## ONNX int8 backend"
 BACKENDS = ("torch", "onnx-int8")
@@ -192,21 +195,10 @@ def main() -> None:
     text = report(command.strip(), sp, colds, built, q)
     print("\n" + text)
     if args.write:
-        write_section(REPO / "benchmarks" / "RESULTS.md", text, SECTION)
+        write_section(SECTION, text)
         print("\nwrote benchmarks/RESULTS.md")
 
 
-def write_section(path: Path, body: str, section: str) -> None:
-    """Replace (or append) this benchmark's own section; other sections stay as they are."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    block = f"{section}\n\n{body}\n"
-    if section in text:
-        start = text.index(section)
-        nxt = text.find("\n## ", start + len(section))
-        text = text[:start] + block + ("\n" + text[nxt + 1 :] if nxt != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
 
 
 def child_part(part: str, args) -> dict:
