@@ -25,6 +25,7 @@ import requests
 from monitor.clock import Clock
 from monitor.store import CaseView
 from responders.base import NeedsConfig, PostResult, Refused, Responder, RetryLater, platform_words
+from sources.twitter_client import reset_delay, usage_capped
 from sources.errors import NotConfigured
 
 REPLY_RULE = ("not been mentioned or otherwise engaged", "reply to this conversation is not allowed",
@@ -114,9 +115,9 @@ class TwitterResponder(Responder):
         try:
             return call()
         except tweepy.TooManyRequests as exc:
-            if _problem_type(exc.response).endswith("usage-capped"):
+            if usage_capped(exc.response):
                 raise NeedsConfig(f"twitter: {what}: X's usage cap is spent ({self._words(exc.response)})") from None
-            raise RetryLater(f"twitter: {what}: rate limited by X (429)", retry_after=self._reset(exc.response)) from None
+            raise RetryLater(f"twitter: {what}: rate limited by X (429)", retry_after=reset_delay(exc.response, self.clock.now().timestamp())) from None
         except tweepy.TwitterServerError as exc:
             raise RetryLater(f"twitter: {what}: X server error {exc.response.status_code}") from None
         except tweepy.Unauthorized as exc:
@@ -138,13 +139,6 @@ class TwitterResponder(Responder):
         except requests.RequestException as exc:
             raise RetryLater(f"twitter: {what}: cannot reach X ({type(exc).__name__})") from None
 
-    def _reset(self, response: requests.Response) -> float | None:
-        try:
-            reset = float(response.headers.get("x-rate-limit-reset", ""))
-        except ValueError:
-            return None
-        return max(0.0, reset - self.clock.now().timestamp())
-
     def _words(self, response: requests.Response) -> str:
         return self.mask(platform_words(response))
 
@@ -156,10 +150,3 @@ def _json(response: requests.Response) -> dict[str, Any]:
         raise RetryLater("twitter: X answered something that is not JSON") from None
     return body if isinstance(body, dict) else {}
 
-
-def _problem_type(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("type", "")) if isinstance(body, dict) else ""

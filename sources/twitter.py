@@ -30,7 +30,7 @@ from monitor.models import FetchResult, Mention
 from monitor.secrets import Secret, mask
 from sources.base import CheckResult, HttpUrl, Source, SourceSettings
 from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, SourceError, TransientSourceError
-from sources.twitter_client import TWEEPY_HOST, client
+from sources.twitter_client import TWEEPY_HOST, client, reset_delay, usage_capped
 from sources.twitter_convert import _tweet_id, page_mentions
 
 log = logging.getLogger("replywatch.sources.twitter")
@@ -217,11 +217,11 @@ class TwitterSource(Source):
         try:
             return call()
         except tweepy.TooManyRequests as exc:
-            if _problem_type(exc.response).endswith("usage-capped"):
+            if usage_capped(exc.response):
                 raise SourceConfigError(f"twitter: {what}: X's usage cap is spent ({self._problem(exc.response)}); "
                                         "raise the plan or wait for the next period") from None
             raise TransientSourceError(f"twitter: {what}: rate limited by X (429)",
-                                       retry_after=self._retry_after(exc.response)) from None
+                                       retry_after=reset_delay(exc.response, self.clock.now().timestamp())) from None
         except tweepy.Unauthorized as exc:
             raise SourceConfigError(
                 f"twitter: X refused the bearer token (401: {self._problem(exc.response)}); "
@@ -246,13 +246,6 @@ class TwitterSource(Source):
             raise TransientSourceError(f"twitter: {what}: timed out after {seconds:g} s") from None
         except requests.RequestException as exc:
             raise TransientSourceError(f"twitter: {what}: cannot reach X ({type(exc).__name__})") from None
-
-    def _retry_after(self, response: requests.Response) -> float | None:
-        reset = response.headers.get("x-rate-limit-reset")
-        try:
-            return max(0.0, float(reset) - self.clock.now().timestamp()) if reset else None
-        except ValueError:
-            return None
 
     def _problem(self, response: requests.Response) -> str:
         """X's own words from its problem JSON (title: detail), short and with any secret masked."""
@@ -281,13 +274,6 @@ def _json(response: requests.Response, what: str) -> dict[str, Any]:
         raise TransientSourceError(f"twitter: {what}: X answered JSON that is not an object")
     return body
 
-
-def _problem_type(response: requests.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("type", "")) if isinstance(body, dict) else ""
 
 
 def _state(since_id: str | None, token: str | None, newest: str | None) -> dict[str, Any]:

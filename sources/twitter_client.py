@@ -82,3 +82,20 @@ def redact_tweepy_logs() -> None:
 
 def _value(secret: Secret | None) -> str | None:
     return secret.get() if secret is not None and secret.is_set() else None
+
+
+def usage_capped(response: requests.Response) -> bool:
+    """X's 429 that means the plan's usage cap is spent (a config problem), not a rate limit."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and str(body.get("type", "")).endswith("usage-capped")
+
+
+def reset_delay(response: requests.Response, now: float) -> float | None:
+    """Seconds until X's rate-limit window resets (`x-rate-limit-reset`, an epoch), if it says."""
+    try:
+        return max(0.0, float(response.headers.get("x-rate-limit-reset", "")) - now)
+    except ValueError:
+        return None
