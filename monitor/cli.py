@@ -113,16 +113,21 @@ def _serve_desk(app):
 
 def cmd_run(args: argparse.Namespace) -> int:
     from monitor.app import App
-    from monitor.scheduler import run_daemon
 
     settings = _settings(args)
     _setup_logging(settings, args.verbose)
     app = App(settings)
-    desk = _serve_desk(app)
+    return _run_with_desk(app, _serve_desk(app))
+
+
+def _run_with_desk(app, desk, on_started=None) -> int:
+    """The daemon beside the desk (and Slack's Socket Mode when configured); all stop together."""
+    from monitor.scheduler import run_daemon
+
     presses = None
     try:
         presses = _socket_mode(app)
-        run_daemon(app)
+        run_daemon(app, on_started=on_started)
     finally:
         if presses is not None:
             presses.stop()
@@ -173,7 +178,6 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from monitor.app import App
-    from monitor.scheduler import run_daemon
 
     db_file = Path(args.db_file).resolve()
     if not args.keep:
@@ -209,16 +213,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             flush=True,
         )
 
-    presses = None
-    try:
-        presses = _socket_mode(app)
-        run_daemon(app, on_started=started)
-    finally:
-        if presses is not None:
-            presses.stop()
-        if desk is not None:
-            desk.stop()
-    return 0
+    return _run_with_desk(app, desk, on_started=started)
 
 
 def _serve_desk_at(app, port: int | None):
