@@ -79,3 +79,19 @@ def default_judge():
     from monitor.settings import JudgeSettings
 
     return load_judge(JudgeSettings())
+
+
+@pytest.fixture(scope="session")
+def replay_server():
+    """One local replay server for the run (reset for each test by `server`)."""
+    from tests.fakes.replay_server import ReplayServer
+
+    with ReplayServer() as s:
+        yield s
+
+
+@pytest.fixture
+def server(replay_server):
+    """The replay server with no routes and nothing recorded; every request must be scripted."""
+    yield replay_server.reset()
+    assert not replay_server.unmatched, f"requests nothing was scripted for: {replay_server.unmatched}"

@@ -96,6 +96,14 @@ class ReplayServer:
         with self._lock:
             self.routes.clear()
 
+    def reset(self) -> "ReplayServer":
+        """No routes and nothing recorded: a fresh server for the next test, without a restart."""
+        with self._lock:
+            self.routes.clear()
+            self.requests.clear()
+            self.unmatched.clear()
+        return self
+
     @property
     def url(self) -> str:
         assert self._server is not None, "server not started"

@@ -5,24 +5,8 @@ import pytest
 
 from monitor.clock import FakeClock
 from monitor.store import Store
-from tests.fakes.replay_server import ReplayServer
 from tests.responders.helpers import T0
 
-
-@pytest.fixture(scope="session")
-def replay_server():
-    with ReplayServer() as s:  # one for the package: stopping a ReplayServer takes 0.5 s
-        yield s
-
-
-@pytest.fixture
-def server(replay_server):
-    """The shared server with no routes and no recorded requests; every request must match."""
-    replay_server.clear()
-    replay_server.requests.clear()
-    replay_server.unmatched.clear()
-    yield replay_server
-    assert replay_server.unmatched == [], "a request no scripted answer covers"
 
 
 @pytest.fixture

@@ -49,21 +49,6 @@ def reddit_env(monkeypatch):
         monkeypatch.setenv(name, value)
 
 
-@pytest.fixture(scope="module")
-def replay_server():
-    with ReplayServer() as s:  # one per module: stopping a ReplayServer takes 0.5 s
-        yield s
-
-
-@pytest.fixture
-def server(replay_server):
-    """The module's server, with no routes and no recorded requests; every request must match."""
-    replay_server.clear()
-    replay_server.requests.clear()
-    replay_server.unmatched.clear()
-    yield replay_server
-    assert replay_server.unmatched == [], "a request the recordings do not cover"
-
 
 def token_url(server: ReplayServer) -> str:
     """The same server under another host name, as on Reddit (www. for tokens, oauth. for the

@@ -55,18 +55,10 @@ def ids(result) -> list[str]:
     return [m.external_id for m in result.mentions]
 
 
-@pytest.fixture(scope="module")
-def _server():
-    with ReplayServer() as s:  # one per module: stopping a ReplayServer takes half a second
-        yield s
-
-
 @pytest.fixture
-def server(_server):
-    _server.clear()
-    _server.requests.clear()
-    _server.unmatched.clear()
-    return _server
+def server(replay_server):
+    """The shared replay server, reset; unscripted requests (robots.txt, say) are allowed here."""
+    return replay_server.reset()
 
 
 @pytest.fixture(autouse=True)

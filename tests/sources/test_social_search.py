@@ -22,25 +22,9 @@ from sources.hackernews import HackerNewsSource, hit_mention, html_to_text
 from sources.http import PoliteSession
 from sources.mastodon import MastodonSource, status_mention
 from sources.registry import source_class
-from tests.fakes.replay_server import ReplayServer
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
-
-@pytest.fixture(scope="module")
-def replay():
-    with ReplayServer() as s:
-        yield s
-
-
-@pytest.fixture
-def server(replay):
-    """One server per module (stopping one takes half a second), emptied for each test."""
-    replay.clear()
-    replay.requests.clear()
-    replay.unmatched.clear()
-    yield replay
-    assert not replay.unmatched, f"requests nothing was scripted for: {replay.unmatched}"
 
 
 @pytest.fixture

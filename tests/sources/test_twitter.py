@@ -19,7 +19,6 @@ from monitor.store import Record
 from sources.errors import MalformedPayload, NotConfigured, SourceConfigError, TransientSourceError
 from sources.registry import source_class
 from sources.twitter import TwitterSource, page_mentions
-from tests.fakes.replay_server import ReplayServer
 from tests.fakes.tweepy_cassettes import load_cassette, problem, serve
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAJ7s%2Ftest-bearer-9f3c2e"
@@ -38,21 +37,6 @@ MENTIONED_LATER = load_cassette("test_asyncclient_get_users_mentions")[0]  # 23:
 def bearer(monkeypatch):
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
 
-
-@pytest.fixture(scope="module")
-def replay():
-    with ReplayServer() as s:
-        yield s
-
-
-@pytest.fixture
-def server(replay):
-    """One server per module (stopping one takes half a second), emptied for each test."""
-    replay.clear()
-    replay.requests.clear()
-    replay.unmatched.clear()
-    yield replay
-    assert not replay.unmatched, f"requests nothing was scripted for: {replay.unmatched}"
 
 
 @pytest.fixture
